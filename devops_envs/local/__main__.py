@@ -1,0 +1,5 @@
+import sys
+
+from devops_envs.local.cli import main
+
+sys.exit(main())

@@ -1,0 +1,105 @@
+"""First-start work on the lab's state: databases, message-queue user, schemas, keystone bootstrap."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from devops_envs.local import supervisor
+from devops_envs.local.errors import LabError
+from devops_envs.local.paths import LabPaths
+from devops_envs.local.topology import Topology
+
+DATABASES = ("keystone", "placement", "glance", "cinder", "neutron", "nova_api", "nova", "nova_cell0")
+
+
+def prepare_dirs(paths: LabPaths, topo: Topology) -> None:
+    """Data folders each service expects to exist."""
+    rabbit = paths.data / "rabbitmq"
+    for d in (paths.run, paths.logs, rabbit / "mnesia", rabbit / "log", paths.data / "shared", paths.data / "images"):
+        d.mkdir(parents=True, exist_ok=True)
+    (rabbit / "enabled_plugins").write_text("[].\n")
+    (rabbit / "rabbitmq.conf").write_text("listeners.tcp.default = 127.0.0.1:5672\n")
+    (rabbit / "rabbitmq-env.conf").touch()
+    for node in topo.nodes:
+        state = paths.node_state(node.name)
+        for sub in ("keystone/fernet-keys", "keystone/credential-keys", "glance/images", "glance/staging",
+                    "glance/tasks", "glance/locks", "nova/locks", "cinder/locks", "neutron/locks"):
+            (state / sub).mkdir(parents=True, exist_ok=True)
+
+
+def init_mariadb_datadir(paths: LabPaths) -> None:
+    datadir = paths.data / "mysql"
+    if (datadir / "mysql").exists():
+        return
+    datadir.mkdir(parents=True, exist_ok=True)
+    run(["mariadb-install-db", "--no-defaults", f"--datadir={datadir}", "--user=root",
+         "--auth-root-authentication-method=normal"], paths.logs / "bootstrap.log")
+
+
+def ensure_databases(paths: LabPaths, secrets: dict[str, str]) -> None:
+    """Databases and the `os` user (idempotent; keeps the password in step with secrets.yaml)."""
+    pw = secrets["db_password"]
+    sql = [f"CREATE USER IF NOT EXISTS 'os'@'127.0.0.1' IDENTIFIED BY '{pw}';",
+           f"ALTER USER 'os'@'127.0.0.1' IDENTIFIED BY '{pw}';"]
+    for db in DATABASES:
+        sql.append(f"CREATE DATABASE IF NOT EXISTS {db}; GRANT ALL ON {db}.* TO 'os'@'127.0.0.1';")
+    res = subprocess.run(["mariadb", "--no-defaults", "-S", str(paths.run / "mysql.sock"), "-uroot"],
+                         input="\n".join(sql), capture_output=True, text=True, timeout=60)
+    if res.returncode != 0:
+        raise LabError(f"creating the lab databases failed: {res.stderr.strip().splitlines()[-1:]}")
+
+
+def ensure_rabbit_user(paths: LabPaths, secrets: dict[str, str]) -> None:
+    users = supervisor.rabbitmqctl(paths, "list_users").stdout
+    if not any(line.split()[:1] == ["openstack"] for line in users.splitlines()):
+        supervisor.rabbitmqctl(paths, "add_user", "openstack", secrets["rabbit_password"])
+    else:
+        supervisor.rabbitmqctl(paths, "change_password", "openstack", secrets["rabbit_password"])
+    supervisor.rabbitmqctl(paths, "set_permissions", "-p", "/", "openstack", ".*", ".*", ".*")
+
+
+def sync_schemas(paths: LabPaths, topo: Topology, secrets: dict[str, str]) -> None:
+    """Schema syncs, three chains in parallel (each tool is mostly import time on one core)."""
+    etc = paths.node_etc(topo.controller.name)
+    b = paths.bin
+    log = paths.logs / "bootstrap.log"
+    keystone = [b / "keystone-manage", "--config-file", etc / "keystone/keystone.conf"]
+    nova = [b / "nova-manage", "--config-file", etc / "nova/nova.conf"]
+    cell0 = (f"mysql+pymysql://os:{secrets['db_password']}@127.0.0.1:3306/nova_cell0?charset=utf8")
+    url = "http://127.0.0.1:5000/v3/"
+    chains = [
+        [[*keystone, "db_sync"],
+         [*keystone, "fernet_setup", "--keystone-user", "root", "--keystone-group", "root"],
+         [*keystone, "credential_setup", "--keystone-user", "root", "--keystone-group", "root"],
+         [*keystone, "bootstrap", "--bootstrap-region-id", "RegionOne", "--bootstrap-admin-url", url,
+          "--bootstrap-internal-url", url, "--bootstrap-public-url", url]],
+        [[*nova, "api_db", "sync"], [*nova, "cell_v2", "map_cell0", "--database_connection", cell0],
+         [*nova, "db", "sync"], [*nova, "cell_v2", "create_cell", "--name", "cell1"]],
+        [[b / "placement-manage", "--config-file", etc / "placement/placement.conf", "db", "sync"],
+         [b / "glance-manage", "--config-file", etc / "glance/glance-api.conf", "db_sync"],
+         [b / "cinder-manage", "--config-file", etc / "cinder/cinder.conf", "db", "sync"],
+         [b / "neutron-db-manage", "--config-file", etc / "neutron/neutron.conf", "--config-file",
+          etc / "neutron/plugins/ml2/ml2_conf.ini", "upgrade", "heads"]],
+    ]
+    # keystone-manage bootstrap reads the admin password from the environment: keep it out of argv.
+    env = {"OS_BOOTSTRAP_PASSWORD": secrets["admin_password"]}
+
+    def chain(cmds: list[list]) -> None:
+        for cmd in cmds:
+            run([str(c) for c in cmd], log, env, ok_codes=(0, 2) if "create_cell" in cmd else (0,))
+
+    with ThreadPoolExecutor(3) as pool:
+        for fut in [pool.submit(chain, c) for c in chains]:
+            fut.result()
+
+
+def run(cmd: list[str], log: Path, env: dict[str, str] | None = None, ok_codes: tuple[int, ...] = (0,)) -> None:
+    full_env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
+    res = subprocess.run(cmd, capture_output=True, text=True, env=full_env)
+    with open(log, "a") as out:
+        out.write(f"$ {' '.join(cmd)}\n{res.stdout}{res.stderr}\n")
+    if res.returncode not in ok_codes:
+        raise LabError(f"{Path(cmd[0]).name} {' '.join(cmd[3:5])} failed with exit {res.returncode} (see {log})")

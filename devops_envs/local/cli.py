@@ -1,0 +1,50 @@
+"""`python -m devops_envs.local up|down|status|logs|reset|add-node`: the local lab in one command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from devops_envs.local.errors import LabError
+from devops_envs.local.lab import Lab
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devops_envs.local", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="install what is missing, then start everything (harmless when up)")
+    up.add_argument("--topology", help="lab file name (dual_hv, kvm_only) or path; default: saved state or dual_hv")
+    up.add_argument("--no-install", action="store_true", help="fail instead of installing what is missing")
+    sub.add_parser("down", help="stop every lab process (state is kept)")
+    sub.add_parser("status", help="each service: up/down, pid, port, memory")
+    sub.add_parser("logs", help="each service's log path")
+    sub.add_parser("reset", help="stop and wipe the state (keeps packages, venv and simulator build)")
+    args = parser.parse_args(argv)
+    lab = Lab.default()
+    try:
+        if args.cmd == "up":
+            lab.up(args.topology, install_missing=not args.no_install)
+        elif args.cmd == "down":
+            strays = lab.down()
+            print("[lab] stopped" + (f"; killed strays: {', '.join(strays)}" if strays else ""))
+        elif args.cmd == "status":
+            rows = lab.status()
+            if not rows:
+                print("[lab] no lab here: run `python -m devops_envs.local up`")
+            for r in rows:
+                print(f"{r['service']:<28} {r['state']:<5} pid {str(r['pid']):<8} port {str(r['port']):<6} "
+                      f"{str(r['memory_mib']) + ' MiB' if r['memory_mib'] != '' else ''}")
+            return 0 if rows and all(r["state"] == "up" for r in rows) else 1
+        elif args.cmd == "logs":
+            for r in lab.status():
+                print(f"{r['service']:<28} {r['log']}")
+        elif args.cmd == "reset":
+            lab.reset()
+            print("[lab] state wiped")
+    except LabError as exc:
+        print(f"[lab] error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("[lab] interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,157 @@
+"""Make the running lab cloud ready to judge, or clear what can't survive a restart.
+
+usage: cloud_setup.py catalog|ready|purge-zone  < spec.json
+
+One process with openstacksdk does in seconds what one `openstack` CLI call per object does in minutes.
+Every action is idempotent: `up` runs it on every start.
+"""
+
+import json
+import subprocess
+import sys
+import time
+
+import openstack
+from openstack import exceptions as sdk_exc
+
+SPEC = json.load(sys.stdin)
+ENDPOINTS = (
+    ("compute", "nova", "http://127.0.0.1:8774/v2.1"),
+    ("placement", "placement", "http://127.0.0.1:8778"),
+    ("image", "glance", "http://127.0.0.1:9292"),
+    ("block-storage", "cinderv3", "http://127.0.0.1:8776/v3"),
+    ("network", "neutron", "http://127.0.0.1:9696"),
+)
+
+
+def connect():
+    config = openstack.config.OpenStackConfig(config_files=[SPEC["clouds_yaml"]])
+    return openstack.connection.Connection(config=config.get_one(SPEC["cloud"]), compute_api_version="2.37")
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def catalog(conn):
+    """Service project, service users with admin+service roles, and the endpoint catalog."""
+    project = conn.identity.find_project("service") or conn.identity.create_project(
+        name="service", domain_id="default")
+    roles = [conn.identity.find_role(r) or conn.identity.create_role(name=r) for r in ("admin", "service")]
+    for name in ("nova", "placement", "glance", "cinder", "neutron"):
+        user = conn.identity.find_user(name, domain_id="default")
+        if user:
+            conn.identity.update_user(user, password=SPEC["service_password"])
+        else:
+            user = conn.identity.create_user(name=name, password=SPEC["service_password"], domain_id="default")
+        for role in roles:
+            conn.identity.assign_project_role_to_user(project, user, role)
+    for stype, name, url in ENDPOINTS:
+        if conn.identity.find_service(name):
+            continue
+        service = conn.identity.create_service(name=name, type=stype)
+        for interface in ("public", "internal", "admin"):
+            conn.identity.create_endpoint(service_id=service.id, interface=interface, url=url,
+                                          region_id="RegionOne")
+    say("catalog ok")
+
+
+def wait_services(conn):
+    """Wait until every expected nova-compute and cinder-volume reports up."""
+    want_compute = set(SPEC["compute_hosts"])
+    want_volume = set(SPEC["volume_hosts"])
+    deadline = time.monotonic() + SPEC.get("timeout", 180)
+    missing = want_compute | want_volume
+    while time.monotonic() < deadline:
+        try:
+            up_c = {s.host for s in conn.compute.services(binary="nova-compute") if s.state == "up"}
+            up_v = {s.host for s in conn.block_storage.services(binary="cinder-volume") if s.state == "up"}
+            missing = (want_compute - up_c) | (want_volume - up_v)
+            if not missing:
+                return
+        except sdk_exc.SDKException:
+            pass
+        time.sleep(1)
+    sys.exit(f"services not up after {SPEC.get('timeout', 180)} s: {', '.join(sorted(missing))}")
+
+
+def discover_hosts():
+    subprocess.run([SPEC["nova_manage"], "--config-file", SPEC["nova_conf"], "cell_v2", "discover_hosts"],
+                   check=True, capture_output=True)
+
+
+def aggregates(conn):
+    """One aggregate per hypervisor; its availability_zone metadata makes the zone."""
+    for agg in SPEC["aggregates"]:
+        found = conn.compute.find_aggregate(agg["name"])
+        if not found:
+            found = conn.compute.create_aggregate(name=agg["name"], availability_zone=agg["zone"])
+        elif found.availability_zone != agg["zone"]:
+            conn.compute.set_aggregate_metadata(found, {"availability_zone": agg["zone"]})
+        for host in agg["hosts"]:
+            if host not in (found.hosts or []):
+                conn.compute.add_host_to_aggregate(found, host)
+    say("aggregates ok")
+
+
+def flavor(conn):
+    spec = SPEC["flavor"]
+    if not conn.compute.find_flavor(spec["name"]):
+        conn.compute.create_flavor(**spec)
+    say("flavor ok")
+
+
+def images(conn):
+    for spec in SPEC["images"]:
+        old = conn.image.find_image(spec["name"])
+        if old and old.status == "active" and old.disk_format == spec["disk_format"]:
+            props = spec.get("properties", {})
+            if any(old.properties.get(k) != v for k, v in props.items()):
+                conn.image.update_image(old, **props)
+            continue
+        if old:
+            conn.image.delete_image(old)
+        conn.image.create_image(name=spec["name"], filename=spec["file"], disk_format=spec["disk_format"],
+                                container_format="bare", visibility="public", wait=True,
+                                allow_duplicates=True, **spec.get("properties", {}))
+    say("images ok")
+
+
+def purge_zone(conn):
+    """Delete the servers and volumes of a zone (the simulator forgets them when it stops)."""
+    zone = SPEC["zone"]
+    servers = [s for s in conn.compute.servers(all_projects=True) if s.availability_zone == zone]
+    for server in servers:
+        conn.compute.delete_server(server, force=False)
+    for server in servers:
+        conn.compute.wait_for_delete(server, wait=120)
+    volumes = [v for v in conn.block_storage.volumes(all_projects=True) if v.availability_zone == zone]
+    for volume in volumes:
+        if volume.status in ("in-use", "attaching", "detaching", "error_attaching"):
+            conn.block_storage.reset_volume_status(volume, status="available", attach_status="detached",
+                                                   migration_status=None)
+        conn.block_storage.delete_volume(volume, force=True)
+    for volume in volumes:
+        conn.block_storage.wait_for_delete(volume, wait=120)
+    say(f"purged zone {zone}: {len(servers)} servers, {len(volumes)} volumes")
+
+
+def main():
+    conn = connect()
+    action = sys.argv[1]
+    if action == "catalog":
+        catalog(conn)
+    elif action == "ready":
+        wait_services(conn)
+        discover_hosts()
+        aggregates(conn)
+        flavor(conn)
+        images(conn)
+    elif action == "purge-zone":
+        purge_zone(conn)
+    else:
+        sys.exit(f"unknown action {action}")
+
+
+if __name__ == "__main__":
+    main()

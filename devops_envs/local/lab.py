@@ -1,0 +1,280 @@
+"""The lab's life cycle: up, down, status, logs, reset, add a node."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import yaml
+
+from devops_envs.local import bootstrap, install, render, secrets, services, supervisor, topology
+from devops_envs.local.errors import LabError
+from devops_envs.local.paths import LabPaths
+from devops_envs.local.services import Service
+from devops_envs.local.topology import Topology
+
+CLOUD_NAME = "fuel-dualhv-lab"
+STAGE_TIMEOUT = {services.INFRA: 90, services.IDENTITY: 90, services.OPENSTACK: 240}
+
+
+def say(msg: str) -> None:
+    print(f"[lab] {msg}", flush=True)
+
+
+@dataclass
+class Lab:
+    paths: LabPaths
+
+    @classmethod
+    def default(cls) -> Lab:
+        return cls(LabPaths.from_env())
+
+    # ---- state -------------------------------------------------------------------------------------
+    def saved_state(self) -> dict[str, Any] | None:
+        if not self.paths.state.exists():
+            return None
+        return yaml.safe_load(self.paths.state.read_text())
+
+    def topology(self) -> Topology | None:
+        state = self.saved_state()
+        return topology.from_dict(state["topology"], where=str(self.paths.state)) if state else None
+
+    def save_state(self, topo: Topology, initialized: bool) -> None:
+        self.paths.home.mkdir(parents=True, exist_ok=True)
+        self.paths.state.write_text(yaml.safe_dump({"initialized": initialized, "topology": topo.to_dict()},
+                                                   sort_keys=False))
+
+    def secrets(self) -> dict[str, str]:
+        return secrets.load_or_create(self.paths.secrets)
+
+    def services(self, topo: Topology) -> list[Service]:
+        return services.all_services(self.paths, topo)
+
+    def supervisor(self) -> supervisor.Supervisor:
+        return supervisor.Supervisor(self.paths, self.secrets())
+
+    # ---- up ----------------------------------------------------------------------------------------
+    def up(self, lab_file: str | None = None, install_missing: bool = True) -> Topology:
+        """Install what is missing, then start everything; harmless when the lab already runs."""
+        t0 = time.monotonic()
+        saved = self.saved_state()
+        if saved and lab_file and topology.load(lab_file).name != saved["topology"]["name"]:
+            raise LabError(f"the lab holds topology {saved['topology']['name']!r}; run `reset` before "
+                           f"starting {lab_file!r}")
+        topo = topology.from_dict(saved["topology"]) if saved else topology.load(lab_file or "dual_hv")
+        initialized = bool(saved and saved.get("initialized"))
+        if install_missing:
+            install.ensure_installed(self.paths, with_vcenter=topo.use_vcenter)
+        secret = self.secrets()
+        self.save_state(topo, initialized)
+        bootstrap.prepare_dirs(self.paths, topo)
+        render.render_all(self.paths, topo, secret)
+        bootstrap.init_mariadb_datadir(self.paths)
+        sup = supervisor.Supervisor(self.paths, secret)
+        all_svcs = self.services(topo)
+        with self._undo_on_failure(sup, all_svcs):
+            self._start_stage(sup, all_svcs, services.INFRA)
+            bootstrap.ensure_databases(self.paths, secret)
+            bootstrap.ensure_rabbit_user(self.paths, secret)
+            if not initialized:
+                say("creating schemas and bootstrapping keystone")
+                bootstrap.sync_schemas(self.paths, topo, secret)
+            self.write_clouds_yaml(secret)
+            self._start_stage(sup, all_svcs, services.IDENTITY)
+            if not initialized:
+                self.cloud_setup("catalog", {"service_password": secret["service_password"]})
+            self._start_stage(sup, all_svcs, services.OPENSTACK)
+            self.make_ready(topo)
+        self.save_state(topo, initialized=True)
+        self.write_suite_config(topo, secret)
+        say(f"ready in {time.monotonic() - t0:.0f} s: {len(all_svcs)} services")
+        say(f"clouds.yaml: {self.paths.clouds_yaml} (cloud {CLOUD_NAME})")
+        say(f"suite config: {self.paths.suite_config}")
+        return topo
+
+    @contextlib.contextmanager
+    def _undo_on_failure(self, sup: supervisor.Supervisor, all_svcs: list[Service]) -> Iterator[None]:
+        """`up` never leaves half-started processes: on failure stop what this call started."""
+        before = {s.key for s in all_svcs if sup.pid(s)}
+        try:
+            yield
+        except BaseException:
+            started = [s for s in all_svcs if s.key not in before]
+            sup.stop(list(reversed(started)), timeout=10)
+            raise
+
+    def _start_stage(self, sup: supervisor.Supervisor, all_svcs: list[Service], stage: int) -> None:
+        svcs = [s for s in all_svcs if s.stage == stage]
+        started = [s.key for s in svcs if sup.start(s)]
+        if started:
+            say(f"started {', '.join(started)}")
+        self.wait_ready(sup, svcs, STAGE_TIMEOUT[stage])
+
+    def wait_ready(self, sup: supervisor.Supervisor, svcs: list[Service], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(svcs)
+        while pending:
+            for svc in pending:
+                if not sup.pid(svc):
+                    raise LabError(f"{svc.key} died during start (log {sup.logfile(svc)}); last lines:\n"
+                                   + sup.log_tail(svc))
+            queues = supervisor.rpc_consumers(self.paths) if any(s.queue for s in pending) else None
+            pending = [s for s in pending if not supervisor.ready(self.paths, s, queues)]
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                names = ", ".join(s.key + (f" (no consumer on {s.queue})" if s.queue else "") for s in pending)
+                raise LabError(f"not ready after {timeout:.0f} s: {names}")
+            time.sleep(1)
+
+    def make_ready(self, topo: Topology) -> None:
+        """Zones (aggregates), flavor and test images: the cloud a health check expects."""
+        compute_hosts, volume_hosts = [], []
+        aggregates: dict[str, dict[str, Any]] = {}
+        for node in topo.nodes:
+            for name in node.services:
+                if name == "nova-compute":
+                    host = services.service_host(self.paths, node, name)
+                    compute_hosts.append(host)
+                    hv = "vcenter" if "vcenter-compute" in node.roles else "kvm"
+                    zone = topo.vcenter_zone.az_name if hv == "vcenter" and topo.vcenter_zone else topo.kvm_zone
+                    aggregates.setdefault(hv, {"name": f"{hv}-hosts", "zone": zone, "hosts": []})["hosts"].append(host)
+                if name == "cinder-volume":
+                    volume_hosts.append(services.service_host(self.paths, node, name))
+        images_dir = self.paths.data / "images"
+        self.run_inside("images.py", str(images_dir))
+        images = [{"name": "TestVM", "file": str(images_dir / "testvm.qcow2"), "disk_format": "qcow2"}]
+        if topo.use_vcenter:
+            # Nailgun's names and properties when vCenter is on: users tell the images apart by name.
+            images.append({"name": "TestVM-VMDK", "file": str(images_dir / "testvm.vmdk"), "disk_format": "vmdk",
+                           "properties": {"vmware_disktype": "sparse", "vmware_adaptertype": "lsiLogic",
+                                          "hypervisor_type": "vmware"}})
+        controller_etc = self.paths.node_etc(topo.controller.name)
+        self.cloud_setup("ready", {
+            "compute_hosts": sorted(set(compute_hosts)), "volume_hosts": sorted(set(volume_hosts)),
+            "nova_manage": str(self.paths.bin / "nova-manage"), "nova_conf": str(controller_etc / "nova/nova.conf"),
+            "aggregates": list(aggregates.values()), "images": images,
+            "flavor": {"name": "m1.tiny", "ram": 512, "vcpus": 1, "disk": 1, "id": "1"}, "timeout": 180})
+
+    # ---- helpers running inside the OpenStack venv ---------------------------------------------------
+    def run_inside(self, script: str, *args: str, stdin: str | None = None, timeout: float = 600) -> str:
+        cmd = [str(self.paths.python), str(self.paths.inside / script), *args]
+        try:
+            res = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout,
+                                 env={"PYTHONWARNINGS": "ignore", "PATH": f"{self.paths.bin}:/usr/bin:/bin"})
+        except subprocess.TimeoutExpired:
+            raise LabError(f"{script} {' '.join(args)} timed out after {timeout:.0f} s") from None
+        with open(self.paths.logs / "setup.log", "a") as log:
+            log.write(f"$ {script} {' '.join(args)}\n{res.stdout}{res.stderr}\n")
+        if res.returncode != 0:
+            last = (res.stderr.strip() or res.stdout.strip() or "no output").splitlines()[-1]
+            raise LabError(f"{script} {' '.join(args)} failed: {last} (see {self.paths.logs / 'setup.log'})")
+        return res.stdout
+
+    def cloud_setup(self, action: str, spec: dict[str, Any], timeout: float = 600) -> str:
+        spec = {"cloud": CLOUD_NAME, "clouds_yaml": str(self.paths.clouds_yaml), **spec}
+        return self.run_inside("cloud_setup.py", action, stdin=json.dumps(spec), timeout=timeout)
+
+    # ---- outputs -------------------------------------------------------------------------------------
+    def write_clouds_yaml(self, secret: dict[str, str]) -> None:
+        clouds = {"clouds": {CLOUD_NAME: {
+            "auth": {"auth_url": "http://127.0.0.1:5000/v3", "username": "admin",
+                     "password": secret["admin_password"], "project_name": "admin",
+                     "user_domain_name": "Default", "project_domain_name": "Default"},
+            "region_name": "RegionOne", "identity_api_version": 3}}}
+        _write_private(self.paths.clouds_yaml, yaml.safe_dump(clouds, sort_keys=False))
+
+    def write_suite_config(self, topo: Topology, secret: dict[str, str]) -> None:
+        """The suite's description of this cloud (docs/cluster-config.md)."""
+        settings = topo.cluster["settings"]
+        hypervisors: dict[str, Any] = {"kvm": {"zone": topo.kvm_zone, "image": "TestVM", "flavor": "m1.tiny"}}
+        cfg: dict[str, Any] = {
+            "cluster": {"id": topo.cluster.get("id", 1), "name": f"local-lab-{topo.name}", "release": "2026.2",
+                        "mode": topo.cluster.get("mode", "multinode"), "net_provider": topo.cluster["net_provider"],
+                        "nova_network_mode": topo.cluster.get("nova_network_mode"),
+                        "libvirt_type": settings["common"].get("libvirt_type", "qemu"),
+                        "use_vcenter": topo.use_vcenter, "storage": settings.get("storage", {}),
+                        "additional_components": []},
+            "cloud": {"name": CLOUD_NAME, "clouds_yaml": str(self.paths.clouds_yaml), "region": "RegionOne"},
+            "hypervisors": hypervisors,
+        }
+        zone = topo.vcenter_zone
+        if zone is not None:
+            hypervisors["vcenter"] = {"zone": zone.az_name, "image": "TestVM-VMDK", "flavor": "m1.tiny"}
+            attrs = json.loads(json.dumps(topo.vmware_attributes))
+            attrs["availability_zones"][0]["vcenter_password"] = render.vcenter_password(topo, secret)
+            cfg["vmware_attributes"] = attrs
+            cfg["vcenter"] = {"port": int(topo.vcenter.get("port", 18990)), "insecure": True,
+                              "datacenter": topo.vcenter.get("datacenter", "Datacenter")}
+        cfg["nodes"] = [{"name": n.name, "hostname": n.name, "roles": list(n.roles), "host": "local://",
+                         "root": str(self.paths.node_root(n.name)), "services": list(n.services)}
+                        for n in topo.nodes]
+        cfg["timeouts"] = {"api": 30, "boot": 120, "volume": 90, "attach": 90, "delete": 90, "vcenter": 30}
+        cfg["resource_prefix"] = "ostf"
+        _write_private(self.paths.suite_config, yaml.safe_dump(cfg, sort_keys=False))
+
+    # ---- down / status / reset -------------------------------------------------------------------------
+    def down(self) -> list[str]:
+        """Stop everything, newest stage first; returns stray processes that had to be killed."""
+        topo = self.topology()
+        if topo is None:
+            return self.kill_strays()
+        sup = self.supervisor()
+        all_svcs = self.services(topo)
+        zone = topo.vcenter_zone
+        if zone and all(sup.pid(s) for s in all_svcs):
+            # The simulator keeps its inventory in memory: what lives in the vCenter zone can't survive.
+            with contextlib.suppress(LabError):
+                say(self.cloud_setup("purge-zone", {"zone": zone.az_name}, timeout=240).strip())
+        for stage in (services.OPENSTACK, services.IDENTITY):
+            sup.stop([s for s in all_svcs if s.stage == stage])
+        infra = [s for s in all_svcs if s.stage == services.INFRA]
+        for name in ("vcsim", "rabbitmq", "epmd", "mariadb"):
+            sup.stop([s for s in infra if s.name == name], timeout=30)
+        return self.kill_strays()
+
+    def kill_strays(self) -> list[str]:
+        """Processes that still belong to the lab home (e.g. an Erlang helper) get killed and reported."""
+        home = str(self.paths.home)
+        strays = []
+        for proc in psutil.process_iter(["pid", "cmdline", "name"]):
+            with contextlib.suppress(psutil.Error):
+                if proc.pid != psutil.Process().pid and any(home in a for a in proc.info["cmdline"] or []):
+                    strays.append(f"{proc.pid} {proc.info['name']}")
+                    proc.kill()
+        return strays
+
+    def status(self) -> list[dict[str, Any]]:
+        topo = self.topology()
+        if topo is None:
+            return []
+        sup = self.supervisor()
+        rows = []
+        for svc in self.services(topo):
+            pid = sup.pid(svc)
+            rows.append({"service": svc.key, "state": "up" if pid else "down", "pid": pid or "",
+                         "port": svc.port or "", "memory_mib": round(sup.memory(svc) / 2**20) if pid else "",
+                         "log": str(sup.logfile(svc))})
+        return rows
+
+    def reset(self) -> None:
+        """Stop everything and wipe the state; installed packages, the venv and the simulator build stay."""
+        self.down()
+        for path in (self.paths.nodes, self.paths.data, self.paths.run, self.paths.logs):
+            shutil.rmtree(path, ignore_errors=True)
+        for path in (self.paths.state, self.paths.secrets, self.paths.clouds_yaml, self.paths.suite_config):
+            path.unlink(missing_ok=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o600)

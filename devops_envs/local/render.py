@@ -1,0 +1,122 @@
+"""Render each node's service configs: lab template + fixtures/config fragments + lab overrides."""
+
+from __future__ import annotations
+
+import configparser
+import io
+import shutil
+from pathlib import Path
+
+from devops_envs.local import fixture_data
+from devops_envs.local.paths import HERE, LabPaths
+from devops_envs.local.topology import Node, Topology
+
+# Config files each service reads, relative to a node's etc/.
+SERVICE_FILES: dict[str, tuple[str, ...]] = {
+    "keystone": ("keystone/keystone.conf",),
+    "glance-api": ("glance/glance-api.conf",),
+    "placement-api": ("placement/placement.conf",),
+    "nova-api": ("nova/nova.conf",),
+    "nova-conductor": ("nova/nova.conf",),
+    "nova-scheduler": ("nova/nova.conf",),
+    "nova-compute": ("nova/nova.conf",),
+    "cinder-api": ("cinder/cinder.conf",),
+    "cinder-scheduler": ("cinder/cinder.conf",),
+    "cinder-volume": ("cinder/cinder.conf",),
+    "neutron-server": ("neutron/neutron.conf", "neutron/plugins/ml2/ml2_conf.ini"),
+}
+# Paste pipelines ship in the venv's etc/; the APIs read them from the node's etc/.
+PASTE_FILES = {"nova-api": "nova/api-paste.ini", "cinder-api": "cinder/api-paste.ini",
+               "neutron-server": "neutron/api-paste.ini", "glance-api": "glance/glance-api-paste.ini"}
+HEADER = "# Rendered by the local lab from devops_envs/local/templates, fixtures/config and the lab's overrides.\n"
+
+
+def values(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: Node) -> dict[str, str]:
+    """Everything a template or fragment may ask for on this node."""
+    out = {
+        "hostname": node.name,
+        "state_dir": str(paths.node_state(node.name)),
+        "shared_state_dir": str(paths.data / "shared"),
+        "etc_dir": str(paths.node_etc(node.name)),
+        "venv": str(paths.venv),
+        "kvm_zone": topo.kvm_zone,
+        "libvirt_type": topo.cluster["settings"]["common"].get("libvirt_type", "qemu"),
+        "transport_url": f"rabbit://openstack:{secrets['rabbit_password']}@127.0.0.1:5672/",
+        "db_password": secrets["db_password"],
+        "service_password": secrets["service_password"],
+    }
+    out.update(vmware_values(topo, secrets))
+    return out
+
+
+def vmware_values(topo: Topology, secrets: dict[str, str]) -> dict[str, str]:
+    """The placeholders of the vCenter fragments, from vmware_attributes (lab password if `{{generated}}`)."""
+    zone = topo.vcenter_zone
+    if zone is None:
+        return {}
+    return {
+        "az_name": zone.az_name,
+        "service_name": zone.service_name,
+        "vsphere_cluster": zone.vsphere_cluster,
+        "datastore_regex": zone.datastore_regex,
+        "vcenter_host": zone.host,
+        "vcenter_port": str(topo.vcenter.get("port", 443)),
+        "vcenter_username": zone.username,
+        "vcenter_password": vcenter_password(topo, secrets),
+        "vcenter_insecure": "True",
+        "cinder_vmdk_host": f"cinder-vmdk-{zone.az_name}",  # one host for the whole HA pair
+    }
+
+
+def vcenter_password(topo: Topology, secrets: dict[str, str]) -> str:
+    zone = topo.vcenter_zone
+    assert zone is not None
+    return secrets["vcenter_password"] if zone.password == "{{generated}}" else zone.password
+
+
+def node_files(node: Node) -> list[str]:
+    files: list[str] = []
+    for service in node.services:
+        files += [f for f in SERVICE_FILES.get(service, ()) if f not in files]
+    return files
+
+
+def merged(rel: str, node: Node) -> tuple[str, list[str]]:
+    """Merge template, fixture fragments and lab overrides for one file; returns text and its sources."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="__none__")
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    sources = [HERE / "templates" / rel]
+    base = Path(rel).name
+    sources += [fixture_data.FIXTURES / "config" / "all" / base]
+    for role in node.roles:
+        sources += [fixture_data.FIXTURES / "config" / role / base, HERE / "overrides" / role / base]
+    used = [p for p in sources if p.exists()]
+    for path in used:
+        parser.read_string(path.read_text(), source=str(path))
+    buf = io.StringIO()
+    parser.write(buf)
+    return HEADER + buf.getvalue(), [str(p) for p in used]
+
+
+def render_node(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: Node) -> list[Path]:
+    """Write the node's config tree under nodes/<name>/etc and return the files written."""
+    vals = values(paths, topo, secrets, node)
+    etc = paths.node_etc(node.name)
+    written = []
+    for rel in node_files(node):
+        text, _ = merged(rel, node)
+        target = etc / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(fixture_data.fill(text, vals, f"{node.name}:{rel}"))
+        target.chmod(0o640)
+        written.append(target)
+    for service, rel in PASTE_FILES.items():
+        if service in node.services:
+            (etc / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(paths.venv / "etc" / rel, etc / rel)
+    return written
+
+
+def render_all(paths: LabPaths, topo: Topology, secrets: dict[str, str]) -> None:
+    for node in topo.nodes:
+        render_node(paths, topo, secrets, node)

@@ -1,0 +1,153 @@
+"""Lab files (nodes -> roles, VMware settings) loaded and checked against fixtures/roles.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from devops_envs.local import fixture_data
+from devops_envs.local.errors import LabError
+
+LAB_FILES = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    roles: tuple[str, ...]
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """OpenStack services this node runs, in role order (from fixtures/roles.yaml)."""
+        out: list[str] = []
+        for r in self.roles:
+            out += [s for s in fixture_data.role(r)["services"] if s not in out]
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class VCenterZone:
+    az_name: str
+    host: str
+    username: str
+    password: str
+    vsphere_cluster: str
+    service_name: str
+    datastore_regex: str
+    target_node: str
+
+
+@dataclass(frozen=True)
+class Topology:
+    name: str
+    cluster: dict[str, Any]
+    kvm_zone: str
+    nodes: tuple[Node, ...]
+    vmware_attributes: dict[str, Any] | None
+    vcenter: dict[str, Any] = field(default_factory=dict)
+
+    def nodes_with(self, role: str) -> list[Node]:
+        return [n for n in self.nodes if role in n.roles]
+
+    @property
+    def controller(self) -> Node:
+        return self.nodes_with("controller")[0]
+
+    @property
+    def use_vcenter(self) -> bool:
+        return bool(self.cluster["settings"]["common"].get("use_vcenter"))
+
+    @property
+    def vcenter_zone(self) -> VCenterZone | None:
+        if not self.vmware_attributes:
+            return None
+        az = self.vmware_attributes["availability_zones"][0]
+        nc = az["nova_computes"][0]
+        return VCenterZone(az["az_name"], az["vcenter_host"], az["vcenter_username"], az["vcenter_password"],
+                           nc["vsphere_cluster"], nc["service_name"], nc["datastore_regex"],
+                           nc["target_node"]["current"]["id"])
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "cluster": self.cluster, "kvm_zone": self.kvm_zone,
+                               "nodes": [{"name": n.name, "roles": list(n.roles)} for n in self.nodes]}
+        if self.vmware_attributes:
+            out["vmware_attributes"] = self.vmware_attributes
+            out["vcenter"] = self.vcenter
+        return out
+
+
+def resolve(name_or_path: str) -> Path:
+    """A lab name (dual_hv, kvm_only) or a path to a lab file."""
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = LAB_FILES / f"{name_or_path}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in LAB_FILES.glob("*.yaml")))
+        raise LabError(f"no lab file {name_or_path!r} (known labs: {known})")
+    return path
+
+
+def load(name_or_path: str) -> Topology:
+    """Load and validate a lab file."""
+    path = resolve(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise LabError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    return from_dict(data, where=str(path))
+
+
+def from_dict(data: dict[str, Any], where: str = "lab") -> Topology:
+    """Build a Topology from its dict form (a lab file or the lab's saved state) and validate it."""
+    try:
+        nodes = tuple(Node(n["name"], tuple(fixture_data.canonical_role(r) for r in n["roles"]))
+                      for n in data["nodes"])
+        topo = Topology(name=data["name"], cluster=data["cluster"], kvm_zone=data.get("kvm_zone", "nova"),
+                        nodes=nodes, vmware_attributes=data.get("vmware_attributes"),
+                        vcenter=data.get("vcenter") or {})
+    except (KeyError, TypeError) as exc:
+        raise LabError(f"{where}: missing or malformed key {exc}") from None
+    validate(topo, where)
+    return topo
+
+
+def validate(topo: Topology, where: str) -> None:
+    """Apply the role restrictions of fixtures/roles.yaml, as Nailgun would before a deploy."""
+    names = [n.name for n in topo.nodes]
+    if len(set(names)) != len(names):
+        raise LabError(f"{where}: duplicate node names in {names}")
+    for node in topo.nodes:
+        for r in node.roles:
+            meta = fixture_data.role(r)
+            clash = sorted(set(meta.get("conflicts", [])) & set(node.roles))
+            if clash:
+                raise LabError(f"{where}: node {node.name}: role {r} cannot be combined with {', '.join(clash)}")
+    if len(topo.nodes_with("controller")) != 1:
+        raise LabError(f"{where}: the lab needs exactly one controller node")
+    vcenter_roles = topo.nodes_with("vcenter-compute") + topo.nodes_with("cinder-vmdk")
+    if vcenter_roles and not topo.use_vcenter:
+        raise LabError(f"{where}: vCenter roles on {vcenter_roles[0].name} need settings common.use_vcenter: true")
+    if topo.use_vcenter:
+        zone = topo.vcenter_zone
+        if zone is None:
+            raise LabError(f"{where}: use_vcenter is true but vmware_attributes is missing")
+        if zone.az_name == topo.kvm_zone or zone.az_name == "nova":
+            raise LabError(f"{where}: az_name {zone.az_name!r} must differ from the KVM zone and from 'nova'")
+        targets = [n.name for n in topo.nodes_with("vcenter-compute")]
+        if zone.target_node not in targets:
+            raise LabError(f"{where}: nova_computes target_node {zone.target_node!r} is not a vcenter-compute node "
+                           f"(vcenter-compute nodes: {', '.join(targets) or 'none'})")
+
+
+def with_node(topo: Topology, name: str, roles: list[str]) -> Topology:
+    """The topology after adding one node (validated as a whole)."""
+    data = topo.to_dict()
+    data["nodes"].append({"name": name, "roles": roles})
+    return from_dict(data, where=f"node {name}")
+
+
+def dump(topo: Topology) -> str:
+    return yaml.safe_dump(topo.to_dict(), sort_keys=False)
