@@ -12,7 +12,9 @@ from pathlib import Path
 from devops_envs.local.errors import LabError
 from devops_envs.local.paths import HERE, LabPaths
 
-APT_PACKAGES = ("rabbitmq-server", "mariadb-server", "golang-go", "golang-github-vmware-govmomi-dev", "sudo")
+# qemu-utils: cinder converts qcow2 images into KVM-zone volumes with qemu-img, as on a real KVM cloud.
+APT_PACKAGES = ("rabbitmq-server", "mariadb-server", "golang-go", "golang-github-vmware-govmomi-dev", "sudo",
+                "qemu-utils")
 # The six services, pinned; everything they pull in is pinned by constraints.txt.
 OPENSTACK = ("nova==34.0.0", "cinder==29.0.0", "keystone==30.0.0", "glance==33.0.0",
              "openstack-placement==16.0.0", "neutron==29.0.0", "openstacksdk", "gunicorn", "PyMySQL")

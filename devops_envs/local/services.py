@@ -112,7 +112,10 @@ def openstack(paths: LabPaths, topo: Topology, node: Node) -> list[Service]:
             argv = (py, str(paths.inside / "nova_compute.py"), "--config-file", conf)
         else:
             argv = (str(paths.bin / name), "--config-file", conf)
-        out.append(Service(node.name, name, argv, OPENSTACK, queue=rpc_queue(paths, topo, node, name, project)))
+        # cinder-volume imports the lab's backend by module path: inside/ must be importable.
+        env = {"PYTHONPATH": str(paths.inside)} if name == "cinder-volume" and "cinder" in node.roles else {}
+        out.append(Service(node.name, name, argv, OPENSTACK, env=env,
+                           queue=rpc_queue(paths, topo, node, name, project)))
     return out
 
 
