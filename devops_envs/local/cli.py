@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+import yaml
 
 from devops_envs.local.errors import LabError
 from devops_envs.local.lab import Lab
@@ -15,6 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     up = sub.add_parser("up", help="install what is missing, then start everything (harmless when up)")
     up.add_argument("--topology", help="lab file name (dual_hv, kvm_only) or path; default: saved state or dual_hv")
     up.add_argument("--no-install", action="store_true", help="fail instead of installing what is missing")
+    add = sub.add_parser("add-node", help="add a node with roles to the running lab and deploy it")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", action="append", required=True, dest="roles", help="repeat for several roles")
+    add.add_argument("--vmware-attributes", help="YAML file in Fuel's vmware_attributes shape (turns vCenter on)")
     sub.add_parser("down", help="stop every lab process (state is kept)")
     sub.add_parser("status", help="each service: up/down, pid, port, memory")
     sub.add_parser("logs", help="each service's log path")
@@ -24,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd == "up":
             lab.up(args.topology, install_missing=not args.no_install)
+        elif args.cmd == "add-node":
+            attrs = yaml.safe_load(Path(args.vmware_attributes).read_text()) if args.vmware_attributes else None
+            lab.add_node(args.name, args.roles, attrs)
         elif args.cmd == "down":
             strays = lab.down()
             print("[lab] stopped" + (f"; killed strays: {', '.join(strays)}" if strays else ""))

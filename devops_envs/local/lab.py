@@ -15,7 +15,16 @@ from typing import Any
 import psutil
 import yaml
 
-from devops_envs.local import bootstrap, install, render, secrets, services, supervisor, topology
+from devops_envs.local import (
+    bootstrap,
+    fixture_data,
+    install,
+    render,
+    secrets,
+    services,
+    supervisor,
+    topology,
+)
 from devops_envs.local.errors import LabError
 from devops_envs.local.paths import LabPaths
 from devops_envs.local.services import Service
@@ -163,6 +172,40 @@ class Lab:
             "nova_manage": str(self.paths.bin / "nova-manage"), "nova_conf": str(controller_etc / "nova/nova.conf"),
             "aggregates": list(aggregates.values()), "images": images,
             "flavor": {"name": "m1.tiny", "ram": 512, "vcpus": 1, "disk": 1, "id": "1"}, "timeout": 180})
+
+    def add_node(self, name: str, roles: list[str], vmware_attributes: dict[str, Any] | None = None,
+                 vcenter: dict[str, Any] | None = None) -> Topology:
+        """Add a node to the running lab and deploy it, as Fuel's "deploy changes" would.
+
+        Restrictions are checked first, so a forbidden role combination is refused before anything runs.
+        Giving VMware settings turns vCenter on for the cluster (the blueprint's upgrade path)."""
+        old = self.topology()
+        if old is None:
+            raise LabError("no lab to add a node to: run `python -m devops_envs.local up` first")
+        data = old.to_dict()
+        data["nodes"].append({"name": name, "roles": roles})
+        if vmware_attributes:
+            data["vmware_attributes"] = vmware_attributes
+            data["cluster"]["settings"]["common"]["use_vcenter"] = True
+            data["vcenter"] = vcenter or data.get("vcenter") or topology.load("dual_hv").vcenter
+        if any(fixture_data.canonical_role(r) == "cinder-vmdk" for r in roles):
+            data["cluster"]["settings"]["storage"]["volumes_vmdk"] = True
+        topo = topology.from_dict(data, where=f"node {name}")
+        if topo.use_vcenter and not old.use_vcenter:
+            install.ensure_installed(self.paths, with_vcenter=True)
+        secret = self.secrets()
+        bootstrap.prepare_dirs(self.paths, topo)
+        render.render_all(self.paths, topo, secret)
+        self.save_state(topo, initialized=True)
+        sup = supervisor.Supervisor(self.paths, secret)
+        all_svcs = self.services(topo)
+        with self._undo_on_failure(sup, all_svcs):
+            for stage in (services.INFRA, services.IDENTITY, services.OPENSTACK):
+                self._start_stage(sup, all_svcs, stage)
+            self.make_ready(topo)
+        self.write_suite_config(topo, secret)
+        say(f"node {name} ({', '.join(topo.nodes[-1].roles)}) deployed")
+        return topo
 
     # ---- helpers running inside the OpenStack venv ---------------------------------------------------
     def run_inside(self, script: str, *args: str, stdin: str | None = None, timeout: float = 600) -> str:

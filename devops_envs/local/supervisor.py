@@ -90,6 +90,9 @@ class Supervisor:
         for pid in groups.values():
             with _ignore_gone():
                 os.killpg(pid, signal.SIGKILL)
+        for pid in groups.values():  # reap our own children (when this process started them)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
         for svc in services:
             self.pidfile(svc).unlink(missing_ok=True)
 

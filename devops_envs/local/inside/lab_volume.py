@@ -3,6 +3,7 @@ as a sparse file under state_path, so that image -> volume copies really write s
 
 volume_driver = lab_volume.FileBackedFakeDriver (inside/ is on cinder-volume's PYTHONPATH)."""
 
+import contextlib
 import os
 
 from cinder.tests import fake_driver
@@ -26,10 +27,8 @@ class FileBackedFakeDriver(fake_driver.FakeLoggingVolumeDriver):
 
     def delete_volume(self, volume):
         super().delete_volume(volume)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.local_path(volume))
-        except FileNotFoundError:
-            pass
 
     def extend_volume(self, volume, new_size):
         super().extend_volume(volume, new_size)
