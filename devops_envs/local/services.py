@@ -73,10 +73,10 @@ def infra(paths: LabPaths, topo: Topology) -> list[Service]:
         vc = topo.vcenter
         out.append(Service("vcenter", "vcsim", (
             str(paths.vcsim_build / "bin" / "vcsimd"), "-l", f"127.0.0.1:{vc.get('port', 18990)}",
-            "-user", zone.username, "-pass", "{{vcenter_password}}",
+            "-user", zone.username,
             "-datacenter", vc.get("datacenter", "Datacenter"), "-cluster", zone.vsphere_cluster,
             "-datastores", ",".join(vc.get("datastores", ["datastore1"])), "-wsdl-dir", str(paths.wsdl)),
-            INFRA, port=int(vc.get("port", 18990))))
+            INFRA, env={"VCSIM_PASSWORD": "{{vcenter_password}}"}, port=int(vc.get("port", 18990))))
     return out
 
 

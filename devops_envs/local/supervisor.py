@@ -69,9 +69,12 @@ class Supervisor:
         if log.exists():  # keep the previous run's log: a failure right after a restart needs it
             (self.paths.logs / "prev").mkdir(exist_ok=True)
             log.replace(self.paths.logs / "prev" / log.name)
-        argv = [a.replace("{{vcenter_password}}", self.secrets.get("vcenter_password", "")) for a in svc.argv]
+        argv = list(svc.argv)
+        # Secrets reach a process through its environment, never its argv (which `ps` shows to anyone).
+        secret_env = {k: v.replace("{{vcenter_password}}", self.secrets.get("vcenter_password", ""))
+                      for k, v in svc.env.items()}
         env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": f"{self.paths.bin}:/usr/sbin:/usr/bin:/sbin:/bin",
-               **svc.env}
+               **secret_env}
         with open(log, "ab") as out:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                     env=env, cwd=self.paths.home, start_new_session=True)

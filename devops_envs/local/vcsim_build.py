@@ -60,8 +60,11 @@ NEW_WSDL_FILES = ("core-types.xsd", "query-types.xsd", "reflect-types.xsd", "vim
 #: 5.x type files whose definitions are added back when the 5.x message types still need them.
 OLD_TYPE_FILES = ("vim-types.xsd", "query-types.xsd")
 
+#: A top-level type definition of VMware's schema files (indented by 3 spaces, closed at the same depth).
 _TYPE_BLOCK = re.compile(r'   <(complexType|simpleType) name="([^"]+)".*?\n   </\1>\n', re.S)
+#: Names a file defines (types and elements: a name defined either way is not copied back).
 _TYPE_NAME = re.compile(r'<(?:complexType|simpleType|element) name="([^"]+)"')
+#: Names of the vim25 namespace a file refers to.
 _TYPE_REF = re.compile(r'(?:type|base)="vim25:([^"]+)"')
 
 
@@ -148,9 +151,7 @@ def _run_logged(cmd: list[str], log: TextIO, **kwargs: Any) -> subprocess.Comple
     """Run cmd, appending the command line and its whole output to the open log file."""
     log.write(f"$ {' '.join(cmd)}\n")
     log.flush()
-    proc = subprocess.run(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, **kwargs
-    )
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, **kwargs)
     log.write(proc.stdout)
     log.write(f"[exit {proc.returncode}]\n\n")
     log.flush()
@@ -174,7 +175,7 @@ def build_vcsim(src_dir: Path, build_dir: Path) -> Path:
     build_dir/gopath gets a symlink overlay of Debian's govmomi source; files a patch touches are replaced
     by real copies before ``patch`` runs, so /usr/share/gocode stays untouched. ``go build`` runs in GOPATH
     mode without network (``GO111MODULE=off GOPROXY=off``), with its own GOCACHE in build_dir (a cold
-    build takes about a minute, a rebuild a few seconds) and without cgo (no C compiler needed).
+    build takes 30-60 s, a rebuild a few seconds) and without cgo (no C compiler needed, static binary).
 
     Nothing is done when the binary is newer than all sources and patches and the toolchain is unchanged.
     On failure a RuntimeError says in one line what went wrong and names the log file with the details.
@@ -241,14 +242,10 @@ def build_vcsim(src_dir: Path, build_dir: Path) -> Path:
             try:
                 proc = _run_logged(cmd, log, cwd=build_dir, env=env, timeout=GO_BUILD_TIMEOUT)
             except subprocess.TimeoutExpired as e:
-                raise RuntimeError(
-                    f"go build of {BINARY_NAME} timed out after {e.timeout} s (log: {log_path})"
-                ) from e
+                raise RuntimeError(f"go build of {BINARY_NAME} timed out after {e.timeout} s (log: {log_path})") from e
             if proc.returncode != 0:
                 tmp_binary.unlink(missing_ok=True)
-                raise RuntimeError(
-                    f"go build of {BINARY_NAME} failed: {_first_error(proc.stdout)} (log: {log_path})"
-                )
+                raise RuntimeError(f"go build of {BINARY_NAME} failed: {_first_error(proc.stdout)} (log: {log_path})")
             os.replace(tmp_binary, binary)  # atomic: a running simulator keeps its old inode
             stamp.write_text(fingerprint + "\n")
             log.write(f"built {binary}\n")
@@ -262,12 +259,15 @@ def build_vcsim(src_dir: Path, build_dir: Path) -> Path:
 
 def _oslo_vmware_wsdl_dir(venv_python: Path) -> Path:
     """oslo.vmware's wsdl/8.0 directory in the venv of venv_python."""
-    proc = subprocess.run(
-        [str(venv_python), "-c", "import oslo_vmware,os;print(os.path.dirname(oslo_vmware.__file__))"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            [str(venv_python), "-c", "import oslo_vmware,os;print(os.path.dirname(oslo_vmware.__file__))"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as e:
+        raise RuntimeError(f"cannot run the lab venv's python {venv_python}: {e.strerror}") from e
     if proc.returncode != 0:
         raise RuntimeError(f"oslo.vmware not importable with {venv_python}: {_first_error(proc.stderr)}")
     wsdl = Path(proc.stdout.strip()) / "wsdl" / "8.0"
@@ -300,9 +300,7 @@ def _download_pyvisdk(venv_python: Path, cache_dir: Path) -> Path:
         proc = _run_logged(cmd, log, timeout=600)
     sdist = _find_sdist(cache_dir)
     if proc.returncode != 0 or sdist is None:
-        raise RuntimeError(
-            f"pip download {PYVISDK_REQUIREMENT} failed: {_first_error(proc.stdout)} (log: {log_path})"
-        )
+        raise RuntimeError(f"pip download {PYVISDK_REQUIREMENT} failed: {_first_error(proc.stdout)} (log: {log_path})")
     return sdist
 
 
@@ -390,9 +388,7 @@ def make_wsdl(venv_python: Path, out_dir: Path, cache_dir: Path) -> Path:
         return out_dir
     new_dir = _oslo_vmware_wsdl_dir(Path(venv_python))
     old = _read_sdist_wsdl(_download_pyvisdk(Path(venv_python), cache_dir))
-    new = {
-        name: (new_dir / name).read_text(encoding="utf-8") for name in NEW_WSDL_FILES
-    }  # universal newlines
+    new = {name: (new_dir / name).read_text(encoding="utf-8") for name in NEW_WSDL_FILES}  # universal newlines
     files, _added = merge_wsdl(old, new)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -424,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--build-dir", type=Path, default=home / "vcsim")
     w = sub.add_parser("wsdl", help="generate the vim WSDL served under /sdk/")
     w.add_argument("--venv-python", type=Path, default=home / "venv" / "bin" / "python")
-    w.add_argument("--out-dir", type=Path, default=home / "vcsim" / "wsdl")
+    w.add_argument("--out-dir", type=Path, default=home / "wsdl")
     w.add_argument("--cache-dir", type=Path, default=home / "cache")
     args = parser.parse_args(argv)
     try:

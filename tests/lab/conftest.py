@@ -48,5 +48,10 @@ def cleanup(conn) -> Iterator[list]:
             conn.compute.delete_server(item, ignore_missing=True)
             conn.compute.wait_for_delete(item, interval=0.5, wait=120)
         else:
+            vol = conn.block_storage.find_volume(item.id)
+            for att in (vol.attachments if vol else []):
+                conn.compute.delete_volume_attachment(att["server_id"], vol.id, ignore_missing=True)
+            if vol is not None and vol.status != "available":
+                conn.block_storage.wait_for_status(vol, "available", failures=["error"], interval=0.5, wait=120)
             conn.block_storage.delete_volume(item, ignore_missing=True)
             conn.block_storage.wait_for_delete(item, interval=0.5, wait=120)

@@ -106,8 +106,11 @@ def images(conn):
         old = conn.image.find_image(spec["name"])
         if old and old.status == "active" and old.disk_format == spec["disk_format"]:
             props = spec.get("properties", {})
-            if any(old.properties.get(k) != v for k, v in props.items()):
-                conn.image.update_image(old, **props)
+            # openstacksdk maps well-known properties (vmware_disktype, hypervisor_type...) to attributes.
+            current = {k: getattr(old, k, None) or (old.properties or {}).get(k) for k in props}
+            missing = {k: v for k, v in props.items() if current[k] != v}
+            if missing:
+                conn.image.update_image(old, **missing)
             continue
         if old:
             conn.image.delete_image(old)

@@ -1,0 +1,7 @@
+"""`python -m fuel_health` = the fuel-health command."""
+
+import sys
+
+from fuel_health.cli import main
+
+sys.exit(main())

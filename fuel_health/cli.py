@@ -1,0 +1,248 @@
+"""fuel-health: run, list and clean up the OSTF health checks of a dual-hypervisor cloud.
+
+    fuel-health run [--set smoke,sanity] [--hypervisor kvm|vcenter] [-k EXPR] [-n WORKERS]
+                    [--config PATH] [--junit PATH] [--allure-dir DIR] [-- PYTEST ARGS...]
+    fuel-health list [--config PATH] [--set ...] [--hypervisor ...]
+    fuel-health cleanup (--run-id ID | --prefix P) [--dry-run] [--config PATH]
+    fuel-health config show [--config PATH]
+
+The config comes from --config (or --nailgun-url + --cluster-id, $FUEL_HEALTH_CONFIG, the local lab's
+file); --config-set KEY=VALUE and FUEL_HEALTH_<SECTION>__<KEY> override single keys (see config.py).
+
+`run` is a thin layer over pytest: it runs fuel_health/tests with the plugin's options and writes
+JUnit XML and allure results under reports/ (named after the run id), then prints their paths.
+
+Exit codes:
+    0  healthy: every selected check passed (or, for list/config/cleanup, the command worked)
+    1  not healthy: a check failed or errored (cleanup: something could not be deleted)
+    2  interrupted (Ctrl-C, SIGTERM) or wrong command-line usage
+    3  cannot run: bad or missing config, cloud or vCenter unreachable, wrong credentials,
+       or no check applies to this cluster
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fuel_health import config as config_mod
+from fuel_health import ostf, selection
+from fuel_health.config_model import ClusterConfig, ConfigError
+from fuel_health.tags import deployment_tags
+
+EXIT_OK, EXIT_UNHEALTHY, EXIT_INTERRUPTED, EXIT_CANNOT_RUN = 0, 1, 2, 3
+TESTS_DIR = Path(__file__).resolve().parent / "tests"
+# pytest's exit codes -> ours: 3 internal error / 4 usage error / 5 no tests collected all mean "cannot run".
+_PYTEST_EXIT = {0: EXIT_OK, 1: EXIT_UNHEALTHY, 2: EXIT_INTERRUPTED, 3: EXIT_CANNOT_RUN, 4: EXIT_CANNOT_RUN,
+                5: EXIT_CANNOT_RUN}
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster config")
+    g.add_argument("--config", "--cluster-config", dest="config", metavar="PATH",
+                   help="cluster config YAML (default: $FUEL_HEALTH_CONFIG, then the local lab's)")
+    g.add_argument("--nailgun-url", metavar="URL", help="build the config from Nailgun instead")
+    g.add_argument("--cluster-id", metavar="N", help="Fuel environment id (with --nailgun-url)")
+    g.add_argument("--nailgun-token", metavar="TOKEN", help="Nailgun token ($FUEL_HEALTH_NAILGUN_TOKEN)")
+    g.add_argument("--config-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one key, e.g. timeouts.boot=300 (repeatable)")
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", dest="sets", metavar="SETS", help=f"test sets, e.g. smoke,sanity "
+                                                              f"({','.join(ostf.TEST_SETS)})")
+    p.add_argument("--hypervisor", choices=("kvm", "vcenter"), help="only the checks of one hypervisor")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of fuel-health."""
+    parser = argparse.ArgumentParser(prog="fuel-health", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="exit codes: 0 healthy, 1 not healthy, 2 interrupted/usage, "
+                                            "3 cannot run")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the health checks (pytest underneath)")
+    _filter_options(run)
+    run.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression")
+    run.add_argument("-n", dest="workers", metavar="WORKERS", help="parallel workers (pytest-xdist), or auto")
+    run.add_argument("--junit", metavar="PATH", help="JUnit XML (default reports/junit-<run id>.xml)")
+    run.add_argument("--allure-dir", metavar="DIR", help="allure results (default reports/allure-<run id>)")
+    run.add_argument("--run-id", metavar="ID", help="8 hex chars naming this run's resources")
+    run.add_argument("--no-preflight", action="store_true", help="skip checking keystone/vCenter first")
+    run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST ARGS", help="passed on to pytest")
+    _source_options(run)
+
+    lst = sub.add_parser("list", help="list test sets and tests, and whether each applies here")
+    _filter_options(lst)
+    lst.add_argument("--package", default="fuel_health.tests", help="test package (default %(default)s)")
+    _source_options(lst)
+
+    clean = sub.add_parser("cleanup", help="delete resources left by runs (by run id or prefix)")
+    which = clean.add_mutually_exclusive_group(required=True)
+    which.add_argument("--run-id", metavar="ID", help="one run's resources (<prefix>-<ID>-*)")
+    which.add_argument("--prefix", metavar="P", help="every run's resources named <P>-*")
+    clean.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
+    _source_options(clean)
+
+    cfg = sub.add_parser("config", help="config commands")
+    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
+    show = cfg_sub.add_parser("show", help="print the config as loaded, secrets masked")
+    _source_options(show)
+    return parser
+
+
+def _load(args: argparse.Namespace) -> ClusterConfig:
+    return config_mod.load(args.config, nailgun_url=args.nailgun_url, cluster_id=args.cluster_id,
+                           nailgun_token=args.nailgun_token,
+                           overrides=config_mod.parse_assignments(args.config_set))
+
+
+# --- run --------------------------------------------------------------------------------------------
+
+
+def pytest_argv(args: argparse.Namespace, run_id: str, junit: str, allure_dir: str) -> list[str]:
+    """Return the pytest command line `run` uses (the suite, our plugin's options, reports)."""
+    argv = [str(TESTS_DIR), "-p", "no:cacheprovider", "--rootdir", str(TESTS_DIR.parent.parent),
+            "--run-id", run_id, "--junitxml", junit, "--alluredir", allure_dir,
+            "-o", "junit_suite_name=fuel-health", "--tb=short"]
+    for flag, value in (("--cluster-config", args.config), ("--nailgun-url", args.nailgun_url),
+                        ("--cluster-id", args.cluster_id), ("--nailgun-token", args.nailgun_token),
+                        ("--set", args.sets), ("--hypervisor", args.hypervisor), ("-k", args.keyword),
+                        ("-n", args.workers)):
+        if value:
+            argv += [flag, str(value)]
+    for item in args.config_set:
+        argv += ["--config-set", item]
+    if args.no_preflight:
+        argv.append("--no-preflight")
+    return argv + list(args.pytest_args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the suite through pytest; map pytest's exit code to ours."""
+    import pytest
+
+    from fuel_health.resources import check_run_id, new_run_id
+
+    try:
+        run_id = check_run_id(args.run_id) if args.run_id else new_run_id()
+    except ValueError as exc:
+        print(f"fuel-health: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    junit = args.junit or f"reports/junit-{run_id}.xml"
+    allure_dir = args.allure_dir or f"reports/allure-{run_id}"
+    Path(junit).parent.mkdir(parents=True, exist_ok=True)
+    code = int(pytest.main(pytest_argv(args, run_id, junit, allure_dir)))
+    print(f"fuel-health: run {run_id}\n  JUnit:  {junit}\n  allure: {allure_dir}")
+    return _PYTEST_EXIT.get(code, EXIT_CANNOT_RUN)
+
+
+# --- list -------------------------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print test sets and tests, with `applies` or the reason a test does not apply here."""
+    try:
+        cfg: ClusterConfig | None = _load(args)
+    except config_mod.NoConfigFound:
+        cfg = None  # still useful: the catalogue without applicability
+    tags = deployment_tags(cfg) if cfg else frozenset()
+    sets = frozenset(s.strip() for s in args.sets.split(",")) if args.sets else None
+    metas = ostf.discover(args.package)
+    print(f"cluster: {cfg.cluster.name} ({cfg.source})" if cfg
+          else "cluster: none (no config found: applicability unknown)")
+    if cfg:
+        print(f"deployment tags: {', '.join(sorted(tags))}")
+    applies = 0
+    for test_set in sorted(ostf.TEST_SETS.values(), key=lambda s: s.priority):
+        in_set = [m for m in metas if m.test_set == test_set.id]
+        print(f"\n{test_set.id} ({test_set.priority}): {test_set.description}"
+              + ("" if in_set else "  [no tests]"))
+        for meta in in_set:
+            hv = f" [{meta.hypervisor}]" if meta.hypervisor else ""
+            if cfg is None:
+                print(f"  ?        {meta.id}{hv}: {meta.title}")
+                continue
+            reason = selection.why_not(meta, tags, sets=sets, hypervisor=args.hypervisor,
+                                       release=cfg.cluster.release)
+            applies += reason is None
+            print(f"  applies  {meta.id}{hv}: {meta.title}" if reason is None
+                  else f"  n/a      {meta.id}{hv}: {reason}")
+    print(f"\n{len(metas)} tests" + (f", {applies} apply to this cluster" if cfg else ""))
+    return EXIT_OK
+
+
+# --- cleanup ----------------------------------------------------------------------------------------
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    """Sweep resources left by runs, by run id or by prefix."""
+    from fuel_health import clients, resources
+
+    cfg = _load(args)
+    prefix = args.prefix or cfg.resource_prefix
+    try:
+        run_prefix = resources.run_prefix(prefix, args.run_id)
+    except ValueError as exc:
+        print(f"fuel-health: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    clients.check_reachable(cfg, vcenter=False)  # one clear line if keystone is not there
+    conn = clients.openstack_connection(cfg)
+    print(f"{'dry run: ' if args.dry_run else ''}sweeping resources named {run_prefix}*")
+    try:
+        done = resources.sweep(conn, prefix, args.run_id, dry_run=args.dry_run, timeout=cfg.timeouts.delete)
+    except resources.CleanupFailed as exc:
+        for line in exc.done:
+            print(f"  {line}")
+        for line in exc.errors:
+            print(f"  FAILED {line}")
+        return EXIT_UNHEALTHY
+    finally:
+        conn.close()
+    for line in done:
+        print(f"  {line}")
+    print(f"{len(done)} resource(s)" if done else "nothing to clean")
+    return EXIT_OK
+
+
+# --- config show ------------------------------------------------------------------------------------
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    """Print the config as loaded (secrets masked) and its deployment tags."""
+    cfg = _load(args)
+    sys.stdout.write(config_mod.show(cfg))
+    print(f"# deployment tags: {', '.join(sorted(deployment_tags(cfg)))}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the fuel-health command; returns the exit code."""
+    from fuel_health.clients import CannotRun
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers: dict[Any, Any] = {"run": cmd_run, "list": cmd_list, "cleanup": cmd_cleanup}
+    if args.command == "config" and args.config_command == "show":
+        handler = cmd_config_show
+    elif args.command in handlers:
+        handler = handlers[args.command]
+    else:
+        parser.print_help(sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        return handler(args)
+    except (ConfigError, CannotRun, ostf.DiscoveryError, ostf.OstfMetadataError) as exc:
+        print(f"fuel-health: cannot run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        print("fuel-health: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""The ONE place that opens connections: OpenStack (openstacksdk), vCenter (pyvmomi), nodes (testinfra).
+
+Secrets leave their Secret wrapper only here, in the call that opens the connection.
+"""
+
+from __future__ import annotations
+
+import configparser
+import socket
+import ssl
+import time
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import openstack
+import openstack.connection
+from keystoneauth1 import exceptions as ksa_exc
+from openstack import exceptions as os_exc
+from openstack.config import OpenStackConfig
+
+from fuel_health import request_ids
+from fuel_health.config_model import ClusterConfig, ConfigError, Node
+from fuel_health.secret import reveal
+
+MIN_COMPUTE_MICROVERSION = (2, 37)  # boot with networks='none' (the lab has no tenant networks)
+
+
+class CannotRun(Exception):
+    """The suite cannot run against this cloud (unreachable, wrong credentials...): one line."""
+
+
+def global_request_id(run_id: str) -> str:
+    """Return a valid X-OpenStack-Request-ID carrying the run id, so one grep finds a run in every log."""
+    # Services accept only req-<uuid>; the run id (8 hex) takes the uuid's first group.
+    return f"req-{run_id}{str(uuid.uuid4())[8:]}"
+
+
+def _cloud_region(cfg: ClusterConfig, api_timeout: float) -> Any:
+    with warnings.catch_warnings():
+        # openstacksdk warns about InfluxDB on every config load, used or not: noise for operators.
+        warnings.filterwarnings("ignore", message="Support for InfluxDB")
+        return _load_cloud_region(cfg, api_timeout)
+
+
+def _load_cloud_region(cfg: ClusterConfig, api_timeout: float) -> Any:
+    cloud = cfg.cloud
+    common: dict[str, Any] = {"api_timeout": api_timeout}
+    if cloud.region:
+        common["region_name"] = cloud.region
+    try:
+        if cloud.kind == "clouds.yaml":
+            if cloud.clouds_yaml and not Path(cloud.clouds_yaml).is_file():
+                raise ConfigError("cloud.clouds_yaml", f"{cloud.clouds_yaml} does not exist",
+                                  "point it at the clouds.yaml the lab or the deployment wrote")
+            # config_files= instead of OS_CLIENT_CONFIG_FILE; load_envvars=False so stray OS_* don't mix in.
+            occ = OpenStackConfig(config_files=[cloud.clouds_yaml] if cloud.clouds_yaml else None,
+                                  load_envvars=False)
+            region = occ.get_one(cloud=cloud.name, **common)
+        elif cloud.kind == "auth":
+            occ = OpenStackConfig(load_yaml_config=False, load_envvars=False)
+            auth = {k: reveal(v) for k, v in (cloud.auth or {}).items()}
+            region = occ.get_one(auth=auth, auth_type="password", **common)
+        else:
+            occ = OpenStackConfig(load_yaml_config=False, load_envvars=True)
+            region = occ.get_one(**common)
+            if not (region.config.get("auth") or {}).get("auth_url"):
+                raise ConfigError("cloud", "no cloud access configured",
+                                  "set cloud.name (+ clouds_yaml) or cloud.auth, or export OS_AUTH_URL etc.")
+    except os_exc.ConfigException as exc:
+        raise ConfigError("cloud.name" if cloud.name else "cloud", " ".join(str(exc).split()),
+                          "check the clouds.yaml entry") from None
+    _check_microversion(region)
+    return region
+
+
+def _check_microversion(region: Any) -> None:
+    # openstacksdk negotiates up to its own maximum; only a pin below 2.37 in clouds.yaml would hurt.
+    pinned = region.get_default_microversion("compute") or region.get_api_version("compute") or ""
+    if "." in str(pinned):
+        major, minor = (int(p) for p in str(pinned).split(".")[:2])
+        if (major, minor) < MIN_COMPUTE_MICROVERSION:
+            raise ConfigError("cloud.name", f"compute microversion pinned to {pinned}",
+                              "the suite needs >= 2.37; remove compute_api_version from clouds.yaml")
+
+
+def openstack_connection(cfg: ClusterConfig, *, run_id: str | None = None,
+                         api_timeout: float | None = None) -> openstack.connection.Connection:
+    """Open an openstacksdk connection to the cloud under test (request ids recorded for errors)."""
+    region = _cloud_region(cfg, api_timeout or cfg.timeouts.api)
+    conn = openstack.connection.Connection(
+        config=region, global_request_id=global_request_id(run_id) if run_id else None)
+    request_ids.install(conn)
+    return conn
+
+
+@contextmanager
+def vcenter_session(cfg: ClusterConfig, *, timeout: float | None = None) -> Iterator[Any]:
+    """Yield a logged-in pyvmomi ServiceInstance; always Disconnect at the end."""
+    from pyVim.connect import Disconnect, SmartConnect
+
+    vc = cfg.vcenter
+    if vc is None:
+        raise ConfigError("vmware_attributes", "vCenter is not configured", "cluster.use_vcenter is false")
+    si = SmartConnect(host=vc.host, port=vc.port, user=vc.username, pwd=vc.password.reveal(),
+                      # TLS is verified unless the config says insecure (a lab's self-signed cert).
+                      disableSslCertValidation=vc.insecure,
+                      httpConnectionTimeout=int(timeout or cfg.timeouts.vcenter))
+    try:
+        yield si
+    finally:
+        with suppress(Exception):
+            Disconnect(si)
+
+
+def _node(cfg: ClusterConfig, node: Node | str) -> Node:
+    return node if isinstance(node, Node) else cfg.node(node)
+
+
+def node_host(cfg: ClusterConfig, node: Node | str) -> Any:
+    """Return the testinfra Host of a node (its `host` spec: local://, ssh://root@ip, ...)."""
+    import testinfra
+
+    return testinfra.get_host(_node(cfg, node).host)
+
+
+def node_path(cfg: ClusterConfig, node: Node | str, path: str) -> str:
+    """Return where an absolute node path (/etc/...) really is: under the node's root prefix."""
+    if not path.startswith("/"):
+        raise ValueError(f"node paths are absolute, got {path!r}")
+    root = PurePosixPath(_node(cfg, node).root)
+    return str(root / path.lstrip("/"))
+
+
+def node_file(cfg: ClusterConfig, node: Node | str, path: str) -> Any:
+    """Return the testinfra File for an absolute node path (/etc/nova/nova.conf), under node.root."""
+    return node_host(cfg, node).file(node_path(cfg, node, path))
+
+
+def read_ini(cfg: ClusterConfig, node: Node | str, path: str) -> configparser.ConfigParser:
+    """Parse an ini file of a node (nova.conf, cinder.conf...); AssertionError if it is missing."""
+    n = _node(cfg, node)
+    f = node_file(cfg, n, path)
+    if not f.exists:
+        raise AssertionError(f"{n.name}: {path} not found (looked at {node_path(cfg, n, path)} via {n.host})")
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.read_string(f.content_string, source=f"{n.name}:{path}")
+    return parser
+
+
+# --- preflight ----------------------------------------------------------------------------------------
+
+
+def check_reachable(cfg: ClusterConfig, timeout: float = 5.0, *, vcenter: bool = True) -> list[str]:
+    """Fail fast (CannotRun) on unreachable keystone, wrong credentials or unreachable vCenter."""
+    checked = [_check_keystone(cfg, timeout)]
+    if vcenter and cfg.vcenter is not None:
+        checked.append(_check_vcenter(cfg, timeout))
+    return checked
+
+
+def _check_keystone(cfg: ClusterConfig, timeout: float) -> str:
+    region = _cloud_region(cfg, min(timeout, cfg.timeouts.api))
+    auth = region.config.get("auth") or {}
+    url, user = auth.get("auth_url", "?"), auth.get("username") or auth.get("user_id") or "?"
+    conn = openstack.connection.Connection(config=region)
+    started = time.monotonic()
+    try:
+        conn.session.get_token()  # raw keystoneauth errors: conn.authorize() flattens them
+    except ksa_exc.Unauthorized:
+        raise CannotRun(f"keystone at {url} refused the credentials of user {user} "
+                        f"(check {_creds_hint(cfg)})") from None
+    except ksa_exc.SSLError as exc:
+        raise CannotRun(f"keystone at {url}: TLS verification failed ({_short(exc)}); "
+                        "set cacert (or verify: false for a lab) in clouds.yaml") from None
+    except (ksa_exc.ConnectionError, ksa_exc.DiscoveryFailure) as exc:
+        raise CannotRun(f"keystone at {url} is unreachable: {_short(exc)} "
+                        "(is the cloud up? check the auth_url)") from None
+    except ksa_exc.ClientException as exc:
+        raise CannotRun(f"keystone at {url}: {_short(exc)}") from None
+    finally:
+        with suppress(Exception):
+            conn.close()
+    return f"keystone {url} OK ({time.monotonic() - started:.1f} s)"
+
+
+def _creds_hint(cfg: ClusterConfig) -> str:
+    cloud = cfg.cloud
+    if cloud.kind == "clouds.yaml":
+        return f"entry {cloud.name} of {cloud.clouds_yaml or 'clouds.yaml'}"
+    return "cloud.auth" if cloud.kind == "auth" else "the OS_* variables"
+
+
+def _check_vcenter(cfg: ClusterConfig, timeout: float) -> str:
+    from pyVmomi import vim
+
+    vc = cfg.vcenter
+    assert vc is not None
+    where = f"{vc.host}:{vc.port}"
+    started = time.monotonic()
+    try:
+        socket.create_connection((vc.host, vc.port), timeout=timeout).close()
+    except OSError as exc:
+        raise CannotRun(f"vCenter at {where} is unreachable: {exc.strerror or exc} "
+                        "(check vmware_attributes vcenter_host and vcenter.port)") from None
+    try:
+        with vcenter_session(cfg, timeout=timeout):
+            pass
+    except vim.fault.InvalidLogin:
+        raise CannotRun(f"vCenter at {where} refused user {vc.username} "
+                        "(check vcenter_username / vcenter_password in vmware_attributes)") from None
+    except ssl.SSLError as exc:
+        raise CannotRun(f"vCenter at {where}: TLS verification failed ({_short(exc)}); "
+                        "set vcenter.insecure: true for a self-signed lab certificate") from None
+    except Exception as exc:
+        raise CannotRun(f"vCenter at {where}: {_short(exc)}") from None
+    return f"vCenter {where} OK ({time.monotonic() - started:.1f} s)"
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,121 @@
+"""The fixtures of the plugin: config, tags, run id, names, connections, cleanup, step, ctx.
+
+Registered by fuel_health.plugin at configure time. Session-scoped ones are per xdist worker.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from fuel_health import clients, ostf
+from fuel_health.config_model import ClusterConfig
+from fuel_health.context import RunContext
+from fuel_health.plugin import STATE, RunState, activate, allure_active, run_pending
+from fuel_health.resources import Cleanup, ResourceNames
+
+
+def _state(request: pytest.FixtureRequest) -> RunState:
+    state = request.config.stash[STATE]
+    if state.cfg is None:  # a fixture asked for outside an active run: load the config now (or exit 3)
+        activate(request.config, state)
+    return state
+
+
+@pytest.fixture(scope="session")
+def cluster_config(request: pytest.FixtureRequest) -> ClusterConfig:
+    """The run's frozen ClusterConfig."""
+    cfg = _state(request).cfg
+    assert cfg is not None
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def tags(request: pytest.FixtureRequest) -> frozenset[str]:
+    """The cluster's deployment tags."""
+    return _state(request).tags
+
+
+@pytest.fixture(scope="session")
+def run_id(request: pytest.FixtureRequest) -> str:
+    """The run id, the same in every xdist worker (the controller hands it out)."""
+    return request.config.stash[STATE].run_id
+
+
+@pytest.fixture(scope="session")
+def names(request: pytest.FixtureRequest, cluster_config: ClusterConfig, run_id: str) -> ResourceNames:
+    """Unique resource names for this worker: names('server') -> ostf-<run>-<worker>-server-1."""
+    return ResourceNames(cluster_config.resource_prefix, run_id, request.config.stash[STATE].worker)
+
+
+@pytest.fixture(scope="session")
+def os_conn(cluster_config: ClusterConfig, run_id: str) -> Iterator[Any]:
+    """The openstacksdk Connection of this worker."""
+    conn = clients.openstack_connection(cluster_config, run_id=run_id)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def vcenter(cluster_config: ClusterConfig) -> Iterator[Any]:
+    """The pyvmomi ServiceInstance of this worker (logged out at the end)."""
+    with clients.vcenter_session(cluster_config) as si:
+        yield si
+
+
+@pytest.fixture
+def cleanup(request: pytest.FixtureRequest) -> Iterator[Cleanup]:
+    """This test's cleanup registry; it runs at teardown whatever happened (failures error the test)."""
+    state = request.config.stash[STATE]
+    registry = Cleanup()
+    state.pending.add(registry)  # the session finalizer runs it if this teardown never comes
+    try:
+        yield registry
+    finally:
+        state.pending.discard(registry)
+        registry.run()
+
+
+@pytest.fixture
+def step(request: pytest.FixtureRequest) -> ostf.StepRunner:
+    """`with step(n):` blocks numbered after the test's @ostf.scenario steps."""
+    meta = ostf.meta_of(getattr(request.node, "function", None))
+    if meta is None:
+        pytest.fail(f"{request.node.nodeid}: the step fixture needs @ostf.scenario metadata", pytrace=False)
+    return ostf.StepRunner(meta, allure_active=allure_active(request.config))
+
+
+@pytest.fixture
+def ctx(request: pytest.FixtureRequest, cluster_config: ClusterConfig, tags: frozenset[str], run_id: str,
+        names: ResourceNames, cleanup: Cleanup) -> RunContext:
+    """Everything a step needs; os_conn and vcenter open only when a step first uses them."""
+    return RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=cleanup,
+                      connect=lambda: request.getfixturevalue("os_conn"),
+                      connect_vcenter=lambda: request.getfixturevalue("vcenter"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fuel_health_pending_cleanups(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Session-level finalizer: whatever cleanup is still pending runs here at the latest."""
+    yield
+    for line in run_pending(request.config.stash[STATE]):
+        sys.stderr.write(f"fuel-health: cleanup failed: {line}\n")
+
+
+@pytest.fixture(autouse=True)
+def _fuel_health_allure(request: pytest.FixtureRequest) -> None:
+    """Label allure results from the metadata: feature = test set, story = hypervisor, ostf_id.
+
+    The title is set at collection and the description is the docstring (allure's own default).
+    """
+    meta = ostf.meta_of(getattr(request.node, "function", None))
+    if meta is None or not allure_active(request.config):
+        return
+    import allure
+
+    allure.dynamic.feature(meta.test_set)
+    allure.dynamic.story(meta.hypervisor or "any")
+    allure.dynamic.label("ostf_id", meta.id)

@@ -1,0 +1,252 @@
+"""A thin Nailgun REST client, and the cluster config built from what Nailgun knows.
+
+Only the endpoints listed in docs/fuel-facts are used (`/api/clusters/<id>`, `/api/releases/<id>`,
+`.../attributes`, `/api/nodes?cluster_id=`, `.../network_configuration/<provider>`,
+`.../vmware_attributes`; deploy: `PUT .../changes`, `/api/tasks/<id>`, `PUT /api/nodes`), so
+system_tests' Fuel backend can share the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from fuel_health.config_model import ClusterConfig, ConfigError
+from fuel_health.config_schema import STORAGE_KEYS, build
+from fuel_health.secret import Secret, reveal
+
+
+class NailgunError(ConfigError):
+    """Nailgun could not tell us about the cluster (unreachable, auth, 404...): one line."""
+
+    def __init__(self, problem: str, fix: str | None = None) -> None:
+        super().__init__("nailgun", problem, fix)
+
+
+class NailgunClient:
+    """GET/PUT JSON on Nailgun's /api with a keystone token in X-Auth-Token."""
+
+    def __init__(self, url: str, *, token: str | Secret | None = None, timeout: float = 30.0,
+                 session: requests.Session | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        # Fuel masters live on admin networks: a proxy from the environment is almost never right.
+        self.session.trust_env = False
+        if token:
+            self.session.headers["X-Auth-Token"] = reveal(token) or ""
+
+    @classmethod
+    def login(cls, url: str, username: str, password: str | Secret, *, keystone_url: str | None = None,
+              tenant: str = "admin", timeout: float = 30.0) -> NailgunClient:
+        """Return a client with a token from the Fuel master's keystone (v2.0, or v3 if the URL says so)."""
+        keystone_url = (keystone_url or _default_keystone(url)).rstrip("/")
+        session = requests.Session()
+        session.trust_env = False
+        try:
+            if keystone_url.endswith("/v3"):
+                resp = session.post(f"{keystone_url}/auth/tokens", timeout=timeout, json={"auth": {
+                    "identity": {"methods": ["password"], "password": {"user": {
+                        "name": username, "password": reveal(password), "domain": {"name": "Default"}}}},
+                    "scope": {"project": {"name": tenant, "domain": {"name": "Default"}}}}})
+                token = resp.headers.get("X-Subject-Token") if resp.ok else None
+            else:
+                resp = session.post(f"{keystone_url}/tokens", timeout=timeout, json={"auth": {
+                    "tenantName": tenant,
+                    "passwordCredentials": {"username": username, "password": reveal(password)}}})
+                token = resp.json()["access"]["token"]["id"] if resp.ok else None
+        except requests.RequestException as exc:
+            raise NailgunError(f"cannot reach keystone at {keystone_url}: {_reason(exc)}",
+                               "check the Fuel master address") from None
+        except (KeyError, TypeError, ValueError):
+            raise NailgunError(f"keystone at {keystone_url} sent no token",
+                               "is it the Fuel master's keystone?") from None
+        if not token:
+            raise NailgunError(f"keystone at {keystone_url} refused user {username}: HTTP {resp.status_code}",
+                               "check the Fuel master credentials")
+        return cls(url, token=token, timeout=timeout, session=session)
+
+    def request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """Send one request to /api/...; return the decoded JSON or raise NailgunError."""
+        url = f"{self.url}/api/{path.lstrip('/')}"
+        try:
+            resp = self.session.request(method, url, json=body, params=params or None, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise NailgunError(f"cannot reach {self.url}: {_reason(exc)}", "check --nailgun-url") from None
+        if resp.status_code in (401, 403):
+            raise NailgunError(f"{method} {url}: HTTP {resp.status_code}",
+                               "pass a valid token (--nailgun-token / FUEL_HEALTH_NAILGUN_TOKEN)")
+        if not resp.ok:
+            raise NailgunError(f"{method} {url}: HTTP {resp.status_code} {_brief(resp.text)}".rstrip())
+        try:
+            return resp.json() if resp.content else None
+        except ValueError:
+            raise NailgunError(f"{method} {url}: answer is not JSON", "is this Nailgun?") from None
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET /api/<path> and return the decoded JSON."""
+        return self.request("GET", path, **params)
+
+    def cluster(self, cluster_id: int) -> dict[str, Any]:
+        """Return /api/clusters/<id>."""
+        return self.get(f"clusters/{cluster_id}")
+
+    def release(self, release_id: int) -> dict[str, Any]:
+        """Return /api/releases/<id>."""
+        return self.get(f"releases/{release_id}")
+
+    def attributes(self, cluster_id: int) -> dict[str, Any]:
+        """Return the cluster's `editable` settings from /api/clusters/<id>/attributes."""
+        return (self.get(f"clusters/{cluster_id}/attributes") or {}).get("editable", {})
+
+    def nodes(self, cluster_id: int) -> list[dict[str, Any]]:
+        """Return the cluster's nodes (/api/nodes?cluster_id=<id>)."""
+        data = self.get("nodes", cluster_id=cluster_id)
+        # Some releases wrap collections in {"objects": [...]}.
+        return data.get("objects", []) if isinstance(data, Mapping) else data or []
+
+    def network_configuration(self, cluster_id: int, provider: str) -> dict[str, Any]:
+        """Return /api/clusters/<id>/network_configuration/<nova_network|neutron>."""
+        return self.get(f"clusters/{cluster_id}/network_configuration/{provider}")
+
+    def vmware_attributes(self, cluster_id: int) -> dict[str, Any]:
+        """Return the `editable.value` of /api/clusters/<id>/vmware_attributes (Fuel 7.0+)."""
+        data = self.get(f"clusters/{cluster_id}/vmware_attributes") or {}
+        return (data.get("editable") or {}).get("value") or {}
+
+    def deploy_changes(self, cluster_id: int) -> dict[str, Any]:
+        """Start deploying pending changes (PUT /api/clusters/<id>/changes); return the task."""
+        return self.request("PUT", f"clusters/{cluster_id}/changes")
+
+    def task(self, task_id: int) -> dict[str, Any]:
+        """Return /api/tasks/<id> (status running/ready/error, progress)."""
+        return self.get(f"tasks/{task_id}")
+
+    def update_nodes(self, updates: list[dict[str, Any]]) -> Any:
+        """PUT /api/nodes with [{"id", "cluster_id", "pending_roles", "pending_addition"}]."""
+        return self.request("PUT", "nodes", updates)
+
+
+def _default_keystone(url: str) -> str:
+    # Fuel masters run their keystone on port 5000 of the same host.
+    parts = urlsplit(url)
+    return f"{parts.scheme or 'http'}://{parts.hostname}:5000/v2.0"
+
+
+def _reason(exc: Exception) -> str:
+    return type(exc).__name__ if not str(exc) else _brief(str(exc))
+
+
+def _brief(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _value(editable: Mapping[str, Any], group: str, name: str, default: Any = None) -> Any:
+    # Nailgun settings are {"group": {"name": {"value": ..., "label": ...}}}.
+    item = (editable.get(group) or {}).get(name)
+    return item.get("value", default) if isinstance(item, Mapping) else default
+
+
+def _public_endpoint(net: Mapping[str, Any], nodes: list[dict[str, Any]]) -> str | None:
+    # The public VIP is what an operator's machine can reach (OSTF on the master used a proxy to the
+    # management VIP instead). Fuel 8.0+ also has "vips"; multinode clusters have no VIP at all.
+    vips = net.get("vips") or {}
+    if isinstance(vips.get("public"), Mapping) and vips["public"].get("ipaddr"):
+        return vips["public"]["ipaddr"]
+    if net.get("public_vip"):
+        return net["public_vip"]
+    for node in nodes:
+        if "controller" in (node.get("roles") or []):
+            for nic in node.get("network_data") or []:
+                if nic.get("name") == "public" and nic.get("ip"):
+                    return str(nic["ip"]).split("/")[0]
+    return None
+
+
+def _node_name(node: Mapping[str, Any]) -> str:
+    # Nailgun's "name" is a UI label ("Untitled (8a:5f)"); target_node and fuel-qa use node-<id>.
+    return node.get("hostname") or f"node-{node['id']}"
+
+
+def raw_config(client: NailgunClient, cluster_id: int, *,
+               os_creds: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read a cluster from Nailgun and return it in the config file schema (docs/cluster-config.md)."""
+    cluster = client.cluster(cluster_id)
+    release = client.release(cluster["release_id"]) if cluster.get("release_id") else {}
+    editable = client.attributes(cluster_id)
+    nodes = [n for n in client.nodes(cluster_id) if n.get("roles")]  # deployed nodes only
+    provider = cluster.get("net_provider") or "nova_network"
+    net = client.network_configuration(cluster_id, provider) or {}
+    use_vcenter = bool(_value(editable, "common", "use_vcenter", False))
+    # VmwareAttributesHandler answers 400 when vCenter is off: only ask when it is on.
+    vmware = client.vmware_attributes(cluster_id) if use_vcenter else None
+
+    endpoint = _public_endpoint(net, nodes)
+    scheme = "https" if _value(editable, "public_ssl", "services", False) else "http"
+    creds = os_creds or {}
+    auth = {
+        "auth_url": f"{scheme}://{endpoint}:5000/v3" if endpoint else None,
+        "username": creds.get("ostf_os_username") or _value(editable, "access", "user"),
+        "password": creds.get("ostf_os_password") or _value(editable, "access", "password"),
+        "project_name": creds.get("ostf_os_tenant_name") or _value(editable, "access", "tenant"),
+        "user_domain_name": "Default",
+        "project_domain_name": "Default",
+    }
+    has_kvm_compute = any("compute" in (n.get("roles") or []) for n in nodes)
+    hypervisors: dict[str, Any] = {}
+    if has_kvm_compute or not use_vcenter:
+        hypervisors["kvm"] = {"zone": "nova"}  # Fuel puts KVM/QEMU computes in nova's default zone
+    return {
+        "cluster": {
+            "id": cluster.get("id", cluster_id),
+            "name": cluster.get("name") or f"cluster-{cluster_id}",
+            "release": release.get("version") or "",
+            "mode": cluster.get("mode") or "ha_compact",
+            "net_provider": provider,
+            # Fuel runs nova-network single-host (p_vcenter_nova_network) when vCenter is on.
+            "nova_network_mode": (("single_host" if use_vcenter else "multi_host")
+                                  if provider == "nova_network" else None),
+            "libvirt_type": _value(editable, "common", "libvirt_type"),
+            "use_vcenter": use_vcenter,
+            "storage": {k: bool(_value(editable, "storage", k, False)) for k in STORAGE_KEYS},
+            "additional_components": sorted(
+                name for name, item in (editable.get("additional_components") or {}).items()
+                if isinstance(item, Mapping) and item.get("value") is True),
+        },
+        "cloud": {"auth": auth, "region": "RegionOne"},
+        "hypervisors": hypervisors,  # the vCenter zone defaults to vmware_attributes' az_name
+        "vmware_attributes": vmware,
+        "nodes": [{
+            "name": _node_name(n),
+            "hostname": _node_name(n),
+            "roles": list(n["roles"]),
+            "host": f"ssh://root@{n['ip']}" if n.get("ip") else f"ssh://root@{_node_name(n)}",
+            "root": "/",
+        } for n in nodes],
+    }
+
+
+def from_nailgun(
+    url: str,
+    cluster_id: int,
+    *,
+    token: str | Secret | None = None,
+    username: str | None = None,
+    password: str | Secret | None = None,
+    keystone_url: str | None = None,
+    os_creds: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> ClusterConfig:
+    """Build the ClusterConfig of a Fuel environment from Nailgun (token, or username + password)."""
+    if token:
+        client = NailgunClient(url, token=token, timeout=timeout)
+    elif username and password:
+        client = NailgunClient.login(url, username, password, keystone_url=keystone_url, timeout=timeout)
+    else:
+        client = NailgunClient(url, timeout=timeout)  # a master with auth off (dev setups)
+    raw = raw_config(client, cluster_id, os_creds=os_creds)
+    return build(raw, source=f"{client.url} cluster {cluster_id}")

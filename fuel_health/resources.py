@@ -1,0 +1,221 @@
+"""Run ids, resource names, the cleanup registry, and the sweep of leftovers.
+
+Every resource a test creates is named `<prefix>-<run_id>-<worker>-<kind>-<n>` (worker = xdist worker
+id or `main`), so names are unique per worker and `fuel-health cleanup --run-id ID` finds exactly
+one run's leftovers, while `--prefix P` finds every run's. Nothing not matching is ever touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from openstack import exceptions as os_exc
+
+from fuel_health import waiters
+
+_RUN_ID_RE = re.compile(r"^[0-9a-f]{8}$")
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def new_run_id() -> str:
+    """Return a fresh run id: 8 hex characters."""
+    return secrets.token_hex(4)
+
+
+def check_run_id(run_id: str) -> str:
+    """Return the run id if it has the form new_run_id() makes, else raise ValueError."""
+    if not _RUN_ID_RE.match(run_id or ""):
+        raise ValueError(f"run id {run_id!r} is not 8 lowercase hex characters (e.g. 3fa2c01b)")
+    return run_id
+
+
+def worker_id(environ: dict[str, str] | None = None) -> str:
+    """Return the xdist worker id (gw0, gw1, ...) or `main` outside xdist."""
+    env = os.environ if environ is None else environ
+    return env.get("PYTEST_XDIST_WORKER") or "main"
+
+
+def resource_name(prefix: str, run_id: str, worker: str, kind: str, n: int) -> str:
+    """Return `<prefix>-<run_id>-<worker>-<kind>-<n>`."""
+    if not _KIND_RE.match(kind):
+        raise ValueError(f"resource kind {kind!r}: use lowercase letters, digits and _")
+    return f"{prefix}-{run_id}-{worker}-{kind}-{n}"
+
+
+def run_prefix(prefix: str, run_id: str | None = None) -> str:
+    """Return the name prefix the sweep matches: `<prefix>-<run_id>-`, or `<prefix>-` for all runs."""
+    if not prefix:
+        raise ValueError("an empty resource prefix would match everything")
+    return f"{prefix}-{check_run_id(run_id)}-" if run_id else f"{prefix}-"
+
+
+@dataclass
+class ResourceNames:
+    """Hands out unique names for one worker of one run: names("server") -> ostf-3fa2c01b-gw0-server-1."""
+
+    prefix: str
+    run_id: str
+    worker: str = "main"
+    _counters: dict[str, itertools.count[int]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __call__(self, kind: str) -> str:
+        with self._lock:
+            n = next(self._counters.setdefault(kind, itertools.count(1)))
+        return resource_name(self.prefix, self.run_id, self.worker, kind, n)
+
+
+class CleanupFailed(AssertionError):
+    """Some cleanups failed; the message lists every failure, one line each."""
+
+    def __init__(self, errors: list[str], done: list[str] | None = None) -> None:
+        self.errors, self.done = errors, done or []
+        lines = "\n".join(f"  - {e}" for e in errors)
+        super().__init__(f"{len(errors)} cleanup(s) failed (resources may be left; "
+                         f"`fuel-health cleanup --run-id` removes them):\n{lines}")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Cleanup:
+    """LIFO registry of undo actions; register right after creating, run() once at the end."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, Callable[[], Any]]] = []
+        self._lock = threading.Lock()
+
+    def add(self, description: str, fn: Callable[[], Any]) -> None:
+        """Register fn (which must delete AND wait until gone) under a description like 'delete server X'."""
+        with self._lock:
+            self._items.append((description, fn))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def pending(self) -> list[str]:
+        """Return the descriptions not yet run, newest first."""
+        with self._lock:
+            return [d for d, _ in reversed(self._items)]
+
+    def run(self, *, raise_errors: bool = True) -> list[str]:
+        """Run everything newest first; NotFound counts as done; report all failures at the end."""
+        errors: list[str] = []
+        while True:
+            with self._lock:
+                if not self._items:
+                    break
+                description, fn = self._items.pop()  # popped first: a second run() never repeats it
+            try:
+                fn()
+            except os_exc.NotFoundException:
+                pass  # already gone: that is what we wanted
+            except Exception as exc:
+                errors.append(f"{description}: {_one_line(exc)}")
+        if errors and raise_errors:
+            raise CleanupFailed(errors)
+        return errors
+
+
+def delete_and_wait(delete: Callable[[], Any], get: Callable[[], Any], timeout: float,
+                    what: str) -> Callable[[], None]:
+    """Return a cleanup action that deletes, then waits until get() says NotFound (gone for real)."""
+
+    def action() -> None:
+        try:
+            delete()
+        except os_exc.NotFoundException:
+            return
+        waiters.wait_for_delete(get, timeout=timeout, what=what)
+
+    return action
+
+
+# --- the sweep -------------------------------------------------------------------------------------
+
+
+def sweep(conn: Any, prefix: str, run_id: str | None = None, dry_run: bool = False,
+          timeout: float = 120.0) -> list[str]:
+    """Delete servers, volumes, images, flavors, aggregates, keypairs named `<prefix>-[<run_id>-]*`."""
+    start = run_prefix(prefix, run_id)
+    mine = lambda obj: (getattr(obj, "name", None) or "").startswith(start)  # noqa: E731
+    done: list[str] = []
+    errors: list[str] = []
+    verb = "would delete" if dry_run else "deleted"
+
+    def act(kind: str, obj: Any, delete: Callable[[], Any], get: Callable[[], Any] | None) -> None:
+        label = f"{kind} {obj.name} ({obj.id})"
+        if dry_run:
+            done.append(f"{verb} {label}")
+            return
+        try:
+            delete()
+            if get is not None:
+                waiters.wait_for_delete(get, timeout=timeout, what=label)
+            done.append(f"{verb} {label}")
+        except os_exc.NotFoundException:
+            done.append(f"{verb} {label} (already gone)")
+        except Exception as exc:
+            errors.append(f"{kind} {obj.name} ({obj.id}): {_one_line(exc)}")
+
+    compute, volumes, images = conn.compute, conn.block_storage, conn.image
+    # Servers first: they hold volumes, keypairs, flavors and images in use.
+    servers = [s for s in compute.servers() if mine(s)]
+    our_server_ids = {s.id for s in servers}
+    for s in servers:
+        act("server", s, lambda s=s: compute.delete_server(s, force=False),
+            lambda s=s: compute.get_server(s.id))
+    for snap in [x for x in volumes.snapshots() if mine(x)]:
+        act("snapshot", snap, lambda x=snap: volumes.delete_snapshot(x),
+            lambda x=snap: volumes.get_snapshot(x.id))
+    for vol in [v for v in volumes.volumes() if mine(v)]:
+        foreign = [a.get("server_id") for a in (getattr(vol, "attachments", None) or [])
+                   if a.get("server_id") not in our_server_ids]
+        if foreign:
+            errors.append(f"volume {vol.name} ({vol.id}): attached to server(s) not ours "
+                          f"{', '.join(map(str, foreign))}: left alone")
+            continue
+        act("volume", vol, lambda v=vol: _detach_and_delete(conn, v, timeout),
+            lambda v=vol: volumes.get_volume(v.id))
+    for image in [i for i in images.images() if mine(i)]:
+        act("image", image, lambda i=image: images.delete_image(i), lambda i=image: images.get_image(i.id))
+    for flavor in [f for f in compute.flavors() if mine(f)]:
+        act("flavor", flavor, lambda f=flavor: compute.delete_flavor(f), None)
+    for agg in [a for a in compute.aggregates() if mine(a)]:
+        act("aggregate", agg, lambda a=agg: _empty_and_delete_aggregate(compute, a), None)
+    for kp in [k for k in compute.keypairs() if mine(k)]:
+        act("keypair", kp, lambda k=kp: compute.delete_keypair(k), None)
+    if errors:
+        raise CleanupFailed(errors, done)
+    return done
+
+
+def _detach_and_delete(conn: Any, volume: Any, timeout: float) -> None:
+    # Attachments left after our servers are gone are stale ones to our own servers: detach first.
+    for attachment in getattr(volume, "attachments", None) or []:
+        server_id = attachment.get("server_id")
+        if server_id:
+            with contextlib.suppress(os_exc.NotFoundException):
+                conn.compute.delete_volume_attachment(server_id, volume.id)
+    if getattr(volume, "attachments", None):
+        waiters.wait_for_status(lambda: conn.block_storage.get_volume(volume.id), ready={"available"},
+                                failed={"error", "error_detaching"}, timeout=timeout,
+                                what=f"volume {volume.name} ({volume.id}) detaching")
+    conn.block_storage.delete_volume(volume)
+
+
+def _empty_and_delete_aggregate(compute: Any, aggregate: Any) -> None:
+    # nova refuses to delete an aggregate that still has hosts.
+    for host in list(getattr(aggregate, "hosts", None) or []):
+        compute.remove_host_from_aggregate(aggregate, host)
+    compute.delete_aggregate(aggregate)

@@ -1,0 +1,1 @@
+"""Configuration tests. Duration 30 sec - 2 min."""

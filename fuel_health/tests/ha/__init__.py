@@ -1,0 +1,1 @@
+"""HA tests. Duration 30 sec - 8 min."""

@@ -1,0 +1,1 @@
+"""Sanity tests. Duration 30 sec - 2 min."""

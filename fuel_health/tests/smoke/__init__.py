@@ -1,0 +1,1 @@
+"""Functional tests. Duration 3 min - 14 min."""

@@ -1,0 +1,1 @@
+"""Smoke tests across the two zones (e.g. cross-zone attach must be refused)."""

@@ -1,0 +1,258 @@
+"""Fail-fast waiters with backoff for openstacksdk resources.
+
+A wait ends as soon as the resource reaches a failed state (no sitting out the timeout on ERROR),
+and its error is one line with what an operator needs: resource, last status, nova's fault, the
+request id of the last API call, elapsed time and poll count.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from keystoneauth1 import exceptions as ksa_exc
+from openstack import exceptions as os_exc
+
+from fuel_health import request_ids
+
+R = TypeVar("R")
+
+DELETE_FAILED = frozenset({"error", "error_deleting"})
+# Transient API trouble while polling is retried this many times in a row before it counts.
+TRANSIENT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential polling delays: 0.2 s, x1.5 each time, at most 2 s."""
+
+    start: float = 0.2
+    factor: float = 1.5
+    cap: float = 2.0
+
+    def delays(self) -> Iterator[float]:
+        """Yield sleep times: start, start*factor, ... capped at cap."""
+        delay = self.start
+        while True:
+            yield delay
+            delay = min(delay * self.factor, self.cap)
+
+
+class WaitFailed(AssertionError):
+    """A wait that did not end well; carries the facts as attributes too."""
+
+    def __init__(self, message: str, *, what: str, status: str | None, elapsed: float, polls: int,
+                 request_id: str | None, fault: str | None = None) -> None:
+        super().__init__(message)
+        self.what, self.status, self.elapsed, self.polls = what, status, elapsed, polls
+        self.request_id, self.fault = request_id, fault
+
+
+class WaitTimeout(WaitFailed):
+    """The resource did not reach the wanted state in time."""
+
+
+class ResourceFailed(WaitFailed):
+    """The resource went to a failed state (or vanished) while we waited."""
+
+
+@dataclass
+class PollStats:
+    """Counts of one `counting()` block, for benchmarks: waits, polls, seconds spent waiting."""
+
+    waits: int = 0
+    polls: int = 0
+    seconds: float = 0.0
+
+
+_STATS: ContextVar[PollStats | None] = ContextVar("fuel_health_poll_stats", default=None)
+
+
+@contextmanager
+def counting() -> Iterator[PollStats]:
+    """Count the waits and polls made inside the block (per thread/context, xdist-safe)."""
+    stats = PollStats()
+    token = _STATS.set(stats)
+    try:
+        yield stats
+    finally:
+        _STATS.reset(token)
+
+
+def _note(polls: int, elapsed: float) -> None:
+    stats = _STATS.get()
+    if stats is not None:
+        stats.waits += 1
+        stats.polls += polls
+        stats.seconds += elapsed
+
+
+def _status(resource: Any) -> str | None:
+    status = getattr(resource, "status", None)
+    return None if status is None else str(status)
+
+
+def _fault(resource: Any) -> str | None:
+    # nova puts the reason of an ERROR in server.fault {"code", "message", "details"}.
+    fault = getattr(resource, "fault", None)
+    if isinstance(fault, dict) and fault.get("message"):
+        code = f" (code {fault['code']})" if fault.get("code") else ""
+        return f"{' '.join(str(fault['message']).split())}{code}"
+    return None
+
+
+def _request_id(resource: Any = None, exc: BaseException | None = None) -> str | None:
+    if exc is not None and getattr(exc, "request_id", None):
+        return exc.request_id
+    response = getattr(resource, "_response", None)  # some openstacksdk versions keep it
+    return request_ids.from_headers(getattr(response, "headers", None)) or request_ids.last()
+
+
+def _describe(resource: Any) -> str:
+    kind = type(resource).__name__.lower()
+    name = getattr(resource, "name", None)
+    return f"{kind} {getattr(resource, 'id', '?')}" + (f" ({name})" if name else "")
+
+
+def _is_transient(exc: Exception) -> bool:
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, os_exc.HttpException) and status is not None:
+        return int(status) >= 500
+    # Connection resets and timeouts (the lab saw "Connection reset by peer" while polling).
+    return isinstance(exc, ksa_exc.RetriableConnectionFailure | ksa_exc.ConnectionError)
+
+
+def _facts(status: str | None, elapsed: float, polls: int, request_id: str | None, fault: str | None) -> str:
+    parts = [f"fault: {fault}"] if fault else []
+    parts.append(f"request id {request_id}" if request_id else "no request id")
+    parts.append(f"{elapsed:.1f} s, {polls} polls")
+    return "; ".join(parts)
+
+
+def wait_for_status(
+    get: Callable[[], R],
+    ready: Collection[str] = frozenset({"ACTIVE"}),
+    failed: Collection[str] = frozenset({"ERROR"}),
+    timeout: float = 180.0,
+    what: str | None = None,
+    *,
+    backoff: Backoff = Backoff(),
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> R:
+    """Poll get() until its status is in ready; raise ResourceFailed/WaitTimeout otherwise."""
+    ready_set = {s.lower() for s in ready}
+    failed_set = {s.lower() for s in failed}
+    wanted = "/".join(sorted(ready))
+    start = clock()
+    polls = transient = 0
+    resource: Any = None
+    status: str | None = None
+    delays = backoff.delays()
+    while True:
+        polls += 1
+        try:
+            resource = get()
+            transient = 0
+        except os_exc.NotFoundException as exc:
+            elapsed = clock() - start
+            _note(polls, elapsed)
+            label = what or "resource"
+            raise ResourceFailed(
+                f"{label}: disappeared while waiting for {wanted} (last status {status or 'unknown'}; "
+                f"{_facts(status, elapsed, polls, _request_id(exc=exc), None)})",
+                what=label, status=status, elapsed=elapsed, polls=polls, request_id=_request_id(exc=exc),
+            ) from None
+        except Exception as exc:
+            transient += 1
+            if not _is_transient(exc) or transient > TRANSIENT_RETRIES:
+                _note(polls, clock() - start)
+                raise
+        else:
+            status = _status(resource)
+            label = what or _describe(resource)
+            if status is not None and status.lower() in ready_set:
+                _note(polls, clock() - start)
+                return resource
+            if status is not None and status.lower() in failed_set:
+                elapsed = clock() - start
+                _note(polls, elapsed)
+                fault, rid = _fault(resource), _request_id(resource)
+                raise ResourceFailed(
+                    f"{label}: went to {status} while waiting for {wanted} "
+                    f"({_facts(status, elapsed, polls, rid, fault)})",
+                    what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid, fault=fault,
+                )
+        elapsed = clock() - start
+        if elapsed >= timeout:
+            _note(polls, elapsed)
+            label = what or (_describe(resource) if resource is not None else "resource")
+            fault, rid = _fault(resource), _request_id(resource)
+            raise WaitTimeout(
+                f"{label}: still {status or 'unknown'} after {elapsed:.1f} s (timeout {timeout:g} s) "
+                f"waiting for {wanted} ({_facts(status, elapsed, polls, rid, fault)})",
+                what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid, fault=fault,
+            )
+        sleep(min(next(delays), timeout - elapsed))
+
+
+def wait_for_delete(
+    get: Callable[[], Any],
+    timeout: float = 120.0,
+    what: str | None = None,
+    *,
+    failed: Collection[str] = DELETE_FAILED,
+    backoff: Backoff = Backoff(),
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Poll get() until it raises NotFoundException (gone); fail fast on ERROR/error_deleting."""
+    failed_set = {s.lower() for s in failed}
+    start = clock()
+    polls = transient = 0
+    resource: Any = None
+    status: str | None = None
+    delays = backoff.delays()
+    while True:
+        polls += 1
+        try:
+            resource = get()
+            transient = 0
+        except os_exc.NotFoundException:
+            _note(polls, clock() - start)
+            return
+        except Exception as exc:
+            transient += 1
+            if not _is_transient(exc) or transient > TRANSIENT_RETRIES:
+                _note(polls, clock() - start)
+                raise
+        else:
+            if resource is None:  # find_*() style getters answer None when gone
+                _note(polls, clock() - start)
+                return
+            status = _status(resource)
+            if status is not None and status.lower() in failed_set:
+                elapsed = clock() - start
+                _note(polls, elapsed)
+                label = what or _describe(resource)
+                fault, rid = _fault(resource), _request_id(resource)
+                raise ResourceFailed(
+                    f"{label}: went to {status} while being deleted "
+                    f"({_facts(status, elapsed, polls, rid, fault)})",
+                    what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid, fault=fault,
+                )
+        elapsed = clock() - start
+        if elapsed >= timeout:
+            _note(polls, elapsed)
+            label = what or (_describe(resource) if resource is not None else "resource")
+            fault, rid = _fault(resource), _request_id(resource)
+            raise WaitTimeout(
+                f"{label}: still there ({status or 'unknown'}) {elapsed:.1f} s after delete "
+                f"(timeout {timeout:g} s) ({_facts(status, elapsed, polls, rid, fault)})",
+                what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid, fault=fault,
+            )
+        sleep(min(next(delays), timeout - elapsed))

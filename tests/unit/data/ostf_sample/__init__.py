@@ -1,0 +1,1 @@
+"""A tiny suite in the shape of fuel_health.tests, for discovery and CLI tests."""

@@ -1,0 +1,1 @@
+"""Sample test set package."""
