@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from devops_envs.local import faults
 from devops_envs.local.errors import LabError
 from devops_envs.local.lab import Lab
 
@@ -22,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--name", required=True)
     add.add_argument("--role", action="append", required=True, dest="roles", help="repeat for several roles")
     add.add_argument("--vmware-attributes", help="YAML file in Fuel's vmware_attributes shape (turns vCenter on)")
+    fault = sub.add_parser("fault", help="break exactly one thing (see `faults`)")
+    fault.add_argument("name")
+    heal = sub.add_parser("heal", help="undo one fault, or all")
+    heal.add_argument("name", nargs="?")
+    sub.add_parser("faults", help="list the faults and which are on")
     sub.add_parser("down", help="stop every lab process (state is kept)")
     sub.add_parser("status", help="each service: up/down, pid, port, memory")
     sub.add_parser("logs", help="each service's log path")
@@ -34,6 +40,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "add-node":
             attrs = yaml.safe_load(Path(args.vmware_attributes).read_text()) if args.vmware_attributes else None
             lab.add_node(args.name, args.roles, attrs)
+        elif args.cmd == "fault":
+            lab.fault(args.name)
+        elif args.cmd == "heal":
+            if not lab.heal(args.name):
+                print("[lab] nothing to heal")
+        elif args.cmd == "faults":
+            active = lab.active_faults()
+            for f in faults.FAULTS:
+                print(f"{'ON ' if f.name in active else '   '} {f.name:<32} {f.breaks}")
         elif args.cmd == "down":
             strays = lab.down()
             print("[lab] stopped" + (f"; killed strays: {', '.join(strays)}" if strays else ""))

@@ -17,6 +17,7 @@ import yaml
 
 from devops_envs.local import (
     bootstrap,
+    faults,
     fixture_data,
     install,
     render,
@@ -56,10 +57,15 @@ class Lab:
         state = self.saved_state()
         return topology.from_dict(state["topology"], where=str(self.paths.state)) if state else None
 
-    def save_state(self, topo: Topology, initialized: bool) -> None:
+    def save_state(self, topo: Topology, initialized: bool, faults: list[str] | None = None) -> None:
         self.paths.home.mkdir(parents=True, exist_ok=True)
-        self.paths.state.write_text(yaml.safe_dump({"initialized": initialized, "topology": topo.to_dict()},
-                                                   sort_keys=False))
+        if faults is None:
+            faults = self.active_faults()
+        self.paths.state.write_text(yaml.safe_dump(
+            {"initialized": initialized, "topology": topo.to_dict(), "faults": faults}, sort_keys=False))
+
+    def active_faults(self) -> list[str]:
+        return list((self.saved_state() or {}).get("faults") or [])
 
     def secrets(self) -> dict[str, str]:
         return secrets.load_or_create(self.paths.secrets)
@@ -80,6 +86,9 @@ class Lab:
                            f"starting {lab_file!r}")
         topo = topology.from_dict(saved["topology"]) if saved else topology.load(lab_file or "dual_hv")
         initialized = bool(saved and saved.get("initialized"))
+        if self.active_faults():
+            say(f"healing faults left from before: {', '.join(self.active_faults())}")
+            self.heal()
         if install_missing:
             install.ensure_installed(self.paths, with_vcenter=topo.use_vcenter)
         secret = self.secrets()
@@ -206,6 +215,114 @@ class Lab:
         self.write_suite_config(topo, secret)
         say(f"node {name} ({', '.join(topo.nodes[-1].roles)}) deployed")
         return topo
+
+    # ---- faults --------------------------------------------------------------------------------------
+    def fault(self, name: str) -> faults.Fault:
+        """Break exactly one thing (see faults.py); harmless when that fault is already on."""
+        fault = faults.by_name(name)
+        topo = self._running_topology()
+        if not fault.applies_to(topo):
+            raise LabError(f"fault {name} needs a vCenter zone; this lab ({topo.name}) has none")
+        active = self.active_faults()
+        if name in active:
+            return fault
+        self.save_state(topo, initialized=True, faults=[*active, name])
+        sup = self.supervisor()
+        sup.stop(self._select(topo, fault.stop))
+        if fault.config:
+            self._render_with_faults(topo)
+            self._restart(sup, topo, self._config_services(topo, fault))
+        if fault.cloud:
+            self.cloud_setup(fault.cloud[0], {"args": faults.cloud_args(fault, topo)[1:]})
+        if fault.restart:
+            self._restart(sup, topo, self._select(topo, fault.restart))
+        say(f"fault on: {name}: {fault.breaks}")
+        return fault
+
+    def heal(self, name: str | None = None) -> list[str]:
+        """Undo one fault, or all of them; returns the faults healed."""
+        topo = self._running_topology()
+        active = self.active_faults()
+        healing = [n for n in active if name in (None, n)]
+        if name and name not in active:
+            faults.by_name(name)  # an unknown name is an error; a known, inactive one is a no-op
+            return []
+        self.save_state(topo, initialized=True, faults=[n for n in active if n not in healing])
+        sup = self.supervisor()
+        self._render_with_faults(topo)
+        all_svcs = self.services(topo)
+        for fault in map(faults.by_name, healing):
+            if fault.config:
+                stale = {svc.key: services.service_host(self.paths, n, svc.name) for svc, n in
+                         self._config_services_with_nodes(topo, fault)}
+                self._restart(sup, topo, self._config_services(topo, fault))
+                self._forget_stale_services(topo, fault, stale)
+        for stage in (services.INFRA, services.IDENTITY, services.OPENSTACK):
+            self._start_stage(sup, all_svcs, stage)
+        for fault in map(faults.by_name, healing):
+            if fault.restart:
+                self._restart(sup, topo, self._select(topo, fault.restart))
+        if any(faults.by_name(n).cloud for n in healing):
+            self.make_ready(topo)
+        for n in healing:
+            say(f"healed: {n}")
+        return healing
+
+    def _running_topology(self) -> Topology:
+        topo = self.topology()
+        if topo is None:
+            raise LabError("no lab here: run `python -m devops_envs.local up` first")
+        return topo
+
+    def _select(self, topo: Topology, selectors: tuple[str, ...]) -> list[Service]:
+        """Services by "<role>:<service>" (on the LAST node with that role) or "vcenter:vcsim"."""
+        all_svcs = self.services(topo)
+        out = []
+        for sel in selectors:
+            role, name = sel.split(":")
+            node = "vcenter" if role == "vcenter" else topo.nodes_with(role)[-1].name
+            out += [s for s in all_svcs if s.node == node and s.name == name]
+        return out
+
+    def _config_services_with_nodes(self, topo: Topology, fault: faults.Fault) -> list[tuple[Service, Any]]:
+        out = []
+        for edit in fault.config:
+            nodes = topo.nodes_with(edit.role)
+            for node in nodes[-1:] if edit.one_node else nodes:
+                out += [(s, node) for s in services.openstack(self.paths, topo, node)
+                        if edit.file in render.SERVICE_FILES.get(s.name, ())]
+        return out
+
+    def _config_services(self, topo: Topology, fault: faults.Fault) -> list[Service]:
+        return [s for s, _ in self._config_services_with_nodes(topo, fault)]
+
+    def _render_with_faults(self, topo: Topology) -> None:
+        render.render_all(self.paths, topo, self.secrets())
+        edits = []
+        for fault in map(faults.by_name, self.active_faults()):
+            for edit in fault.config:
+                nodes = topo.nodes_with(edit.role)
+                for node in nodes[-1:] if edit.one_node else nodes:
+                    edits.append((node.name, edit.file, edit.section, edit.key, edit.value(topo)))
+        render.apply_edits(self.paths, topo, edits)
+
+    def _restart(self, sup: supervisor.Supervisor, topo: Topology, svcs: list[Service]) -> None:
+        # Rebuild the specs: a restarted worker may consume another queue now (its `host` changed).
+        keys = {s.key for s in svcs}
+        fresh = [s for s in self.services(topo) if s.key in keys]
+        sup.stop(fresh, timeout=15)
+        for svc in fresh:
+            sup.start(svc)
+        self.wait_ready(sup, fresh, STAGE_TIMEOUT[services.OPENSTACK])
+
+    def _forget_stale_services(self, topo: Topology, fault: faults.Fault, before: dict[str, str]) -> None:
+        """A service that ran under a fault's `host` leaves a dead row behind: remove it, as an operator would."""
+        for svc, node in self._config_services_with_nodes(topo, fault):
+            old, new = before[svc.key], services.service_host(self.paths, node, svc.name)
+            if old != new and svc.name == "cinder-volume":
+                conf = self.paths.node_etc(topo.controller.name) / "cinder/cinder.conf"
+                bootstrap.run([str(self.paths.bin / "cinder-manage"), "--config-file", str(conf), "service",
+                               "remove", "cinder-volume", old], self.paths.logs / "setup.log")
 
     # ---- helpers running inside the OpenStack venv ---------------------------------------------------
     def run_inside(self, script: str, *args: str, stdin: str | None = None, timeout: float = 600) -> str:

@@ -120,3 +120,18 @@ def render_node(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: 
 def render_all(paths: LabPaths, topo: Topology, secrets: dict[str, str]) -> None:
     for node in topo.nodes:
         render_node(paths, topo, secrets, node)
+
+
+def apply_edits(paths: LabPaths, topo: Topology, edits: list[tuple[str, str, str, str, str]]) -> None:
+    """Set single keys in rendered files: (node, file under etc/, section, key, value). Used by lab faults."""
+    for node, rel, section, key, value in edits:
+        path = paths.node_etc(node) / rel
+        parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="__none__")
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        parser.read(path)
+        if not parser.has_section(section):
+            parser.add_section(section)
+        parser.set(section, key, value)
+        with open(path, "w") as out:
+            out.write(HEADER)
+            parser.write(out)

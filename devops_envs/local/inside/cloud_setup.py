@@ -75,6 +75,13 @@ def wait_services(conn):
     sys.exit(f"services not up after {SPEC.get('timeout', 180)} s: {', '.join(sorted(missing))}")
 
 
+def enable_computes(conn):
+    """Expected nova-computes are enabled (heals the `compute-disabled` fault too)."""
+    for svc in conn.compute.services(binary="nova-compute"):
+        if svc.host in SPEC["compute_hosts"] and svc.status == "disabled":
+            conn.compute.enable_service(svc)
+
+
 def discover_hosts():
     subprocess.run([SPEC["nova_manage"], "--config-file", SPEC["nova_conf"], "cell_v2", "discover_hosts"],
                    check=True, capture_output=True)
@@ -139,6 +146,31 @@ def purge_zone(conn):
     say(f"purged zone {zone}: {len(servers)} servers, {len(volumes)} volumes")
 
 
+def fault_disable_compute(conn, host):
+    svc = next(s for s in conn.compute.services(binary="nova-compute") if s.host == host)
+    conn.compute.disable_service(svc, disabled_reason="lab fault: compute-disabled")
+
+
+def fault_aggregate_remove(conn, host):
+    for agg in conn.compute.aggregates():
+        if host in (agg.hosts or []):
+            conn.compute.remove_host_from_aggregate(agg, host)
+
+
+def fault_delete_image(conn, name):
+    conn.image.delete_image(conn.image.find_image(name, ignore_missing=False))
+
+
+def fault_drop_image_property(conn, name, prop):
+    image = conn.image.find_image(name, ignore_missing=False)
+    conn.image.patch(f"/images/{image.id}", json=[{"op": "remove", "path": f"/{prop}"}],
+                     headers={"Content-Type": "application/openstack-images-v2.1-json-patch"})
+
+
+FAULTS = {"disable-compute": fault_disable_compute, "aggregate-remove": fault_aggregate_remove,
+          "delete-image": fault_delete_image, "drop-image-property": fault_drop_image_property}
+
+
 def main():
     conn = connect()
     action = sys.argv[1]
@@ -146,12 +178,16 @@ def main():
         catalog(conn)
     elif action == "ready":
         wait_services(conn)
+        enable_computes(conn)
         discover_hosts()
         aggregates(conn)
         flavor(conn)
         images(conn)
     elif action == "purge-zone":
         purge_zone(conn)
+    elif action in FAULTS:
+        FAULTS[action](conn, *SPEC["args"])
+        say(f"fault applied: {action} {' '.join(SPEC['args'])}")
     else:
         sys.exit(f"unknown action {action}")
 

@@ -1,0 +1,101 @@
+"""Named, reversible faults: each breaks exactly one thing in the running lab; `heal` puts it back.
+
+They prove that a health check catches the fault it names (and that the HA case is NOT a failure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from devops_envs.local.errors import LabError
+from devops_envs.local.topology import Topology
+
+Value = Callable[[Topology], str]
+
+
+@dataclass(frozen=True)
+class ConfigEdit:
+    """Set [section] key = value in one config file on the nodes with a role (last node only: one_node)."""
+
+    role: str
+    file: str
+    section: str
+    key: str
+    value: Value
+    one_node: bool = False
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    breaks: str
+    stop: tuple[str, ...] = ()  # services to stop, as "<role>:<service>" (last such node) or "vcenter:vcsim"
+    config: tuple[ConfigEdit, ...] = ()
+    cloud: tuple[str, ...] = ()  # cloud_setup.py action + args; `heal` re-runs the idempotent `ready`
+    needs_vcenter: bool = False
+    is_failure: bool = True  # False: the cloud must stay healthy (HA keeps working)
+    restart: tuple[str, ...] = field(default=())  # extra services to restart after apply/heal
+
+    def applies_to(self, topo: Topology) -> bool:
+        return topo.use_vcenter or not self.needs_vcenter
+
+
+def _az(topo: Topology) -> str:
+    assert topo.vcenter_zone is not None
+    return topo.vcenter_zone.az_name
+
+
+def _vc_host(topo: Topology) -> str:
+    zone = topo.vcenter_zone
+    assert zone is not None
+    return f"{zone.az_name}-{zone.service_name}"
+
+
+FAULTS: tuple[Fault, ...] = (
+    Fault("vcenter-compute-stopped", "the vCenter nova-compute is stopped",
+          stop=("vcenter-compute:nova-compute",), needs_vcenter=True),
+    Fault("kvm-compute-stopped", "the KVM nova-compute is stopped", stop=("compute:nova-compute",)),
+    Fault("compute-disabled", "the vCenter nova-compute service is disabled through the API",
+          cloud=("disable-compute", "{vc_host}"), needs_vcenter=True),
+    Fault("vcenter-host-out-of-aggregate", "the vCenter compute host is removed from its zone's aggregate",
+          cloud=("aggregate-remove", "{vc_host}"), needs_vcenter=True),
+    Fault("cross-az-attach-on", "[cinder] cross_az_attach = True in nova.conf (nova-api and computes)",
+          config=(ConfigEdit("controller", "nova/nova.conf", "cinder", "cross_az_attach", lambda t: "True"),
+                  ConfigEdit("compute", "nova/nova.conf", "cinder", "cross_az_attach", lambda t: "True"),
+                  ConfigEdit("vcenter-compute", "nova/nova.conf", "cinder", "cross_az_attach",
+                             lambda t: "True"))),
+    Fault("testvm-vmdk-deleted", "the TestVM-VMDK image is deleted", cloud=("delete-image", "TestVM-VMDK"),
+          needs_vcenter=True),
+    Fault("testvm-vmdk-no-hypervisor-type", "TestVM-VMDK lost its hypervisor_type property",
+          cloud=("drop-image-property", "TestVM-VMDK", "hypervisor_type"), needs_vcenter=True),
+    Fault("vcenter-cinder-zone-renamed", "the vCenter cinder zone is <az_name>-cinder, not the nova zone",
+          config=(ConfigEdit("cinder-vmdk", "cinder/cinder.conf", "DEFAULT", "storage_availability_zone",
+                             lambda t: f"{_az(t)}-cinder"),
+                  ConfigEdit("cinder-vmdk", "cinder/cinder.conf", "vmdk", "backend_availability_zone",
+                             lambda t: f"{_az(t)}-cinder")), needs_vcenter=True),
+    Fault("cinder-vmdk-host-differs", "one cinder-vmdk node runs with a different `host` than its HA peer",
+          config=(ConfigEdit("cinder-vmdk", "cinder/cinder.conf", "DEFAULT", "host",
+                             lambda t: f"cinder-vmdk-{_az(t)}-other", one_node=True),), needs_vcenter=True),
+    Fault("cinder-vmdk-node-stopped", "one of the two cinder-vmdk nodes is stopped (HA: NOT a failure)",
+          stop=("cinder-vmdk:cinder-volume",), needs_vcenter=True, is_failure=False),
+    Fault("vcenter-down", "the vCenter simulator is stopped", stop=("vcenter:vcsim",), needs_vcenter=True,
+          restart=("vcenter-compute:nova-compute",)),
+    Fault("nova-conductor-stopped", "nova-conductor is stopped", stop=("controller:nova-conductor",)),
+    Fault("nova-scheduler-stopped", "nova-scheduler is stopped", stop=("controller:nova-scheduler",)),
+    Fault("cinder-api-stopped", "cinder-api is stopped", stop=("controller:cinder-api",)),
+    Fault("cinder-scheduler-stopped", "cinder-scheduler is stopped", stop=("controller:cinder-scheduler",)),
+    Fault("glance-api-stopped", "glance-api is stopped", stop=("controller:glance-api",)),
+    Fault("keystone-stopped", "keystone is stopped: nothing can authenticate", stop=("controller:keystone",)),
+)
+
+
+def by_name(name: str) -> Fault:
+    for fault in FAULTS:
+        if fault.name == name:
+            return fault
+    raise LabError(f"unknown fault {name!r} (known: {', '.join(f.name for f in FAULTS)})")
+
+
+def cloud_args(fault: Fault, topo: Topology) -> list[str]:
+    values = {"vc_host": _vc_host(topo) if topo.vcenter_zone else ""}
+    return [a.format(**values) for a in fault.cloud]
