@@ -1,0 +1,45 @@
+"""Shared bits of the benchmarks: machine info and result files under benchmarks/results/."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+    return {"cpus": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1), "python": platform.python_version(),
+            "kernel": platform.release(), "cpu_model": _cpu_model(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                                             time.gmtime())}
+
+
+def _cpu_model() -> str:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def git_rev() -> str:
+    res = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                         cwd=Path(__file__).parent)
+    return res.stdout.strip() or "unknown"
+
+
+def write(name: str, figures: dict[str, Any], table: str) -> Path:
+    """Write results/<name>.json (figures + machine) and results/<name>.md (a table for people)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    doc = {"benchmark": name, "commit": git_rev(), "machine": machine(), "figures": figures}
+    (RESULTS / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
+    m = doc["machine"]
+    header = (f"# {name}\n\nCommit {doc['commit']}, {m['date']}, {m['cpus']} CPUs ({m['cpu_model']}), "
+              f"{m['memory_gib']} GiB, Python {m['python']}.\n\n")
+    (RESULTS / f"{name}.md").write_text(header + table + "\n")
+    return RESULTS / f"{name}.json"
