@@ -3,7 +3,8 @@
 Only the endpoints listed in docs/fuel-facts are used (`/api/clusters/<id>`, `/api/releases/<id>`,
 `.../attributes`, `/api/nodes?cluster_id=`, `.../network_configuration/<provider>`,
 `.../vmware_attributes`; deploy: `PUT .../changes`, `/api/tasks/<id>`, `PUT /api/nodes`), so
-system_tests' Fuel backend can share the client.
+system_tests' Fuel backend can share the client. The write calls (create a cluster, change settings,
+assign roles, deploy, diagnostic snapshot) are used by system_tests only; the health checks only read.
 """
 
 from __future__ import annotations
@@ -128,6 +129,48 @@ class NailgunClient:
     def update_nodes(self, updates: list[dict[str, Any]]) -> Any:
         """PUT /api/nodes with [{"id", "cluster_id", "pending_roles", "pending_addition"}]."""
         return self.request("PUT", "nodes", updates)
+
+    # --- used by system_tests (deploying), never by the health checks ---
+
+    def releases(self) -> list[dict[str, Any]]:
+        """Return /api/releases."""
+        return _objects(self.get("releases"))
+
+    def clusters(self) -> list[dict[str, Any]]:
+        """Return /api/clusters."""
+        return _objects(self.get("clusters"))
+
+    def create_cluster(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST /api/clusters ({"name", "release", "mode", "net_provider"}); return the new cluster."""
+        return self.request("POST", "clusters", dict(body))
+
+    def all_nodes(self) -> list[dict[str, Any]]:
+        """Return every node Nailgun knows (/api/nodes), unallocated ones included."""
+        return _objects(self.get("nodes"))
+
+    def update_attributes(self, cluster_id: int, values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """Set settings values {group: {name: value}}, keeping everything else (GET, change, PUT attributes)."""
+        data = self.get(f"clusters/{cluster_id}/attributes") or {}
+        editable = data.setdefault("editable", {})
+        for group, items in values.items():
+            for name, value in items.items():
+                editable.setdefault(group, {}).setdefault(name, {})["value"] = value
+        return self.request("PUT", f"clusters/{cluster_id}/attributes", data)
+
+    def update_vmware_attributes(self, cluster_id: int, value: Mapping[str, Any]) -> dict[str, Any]:
+        """Replace the `editable.value` of /api/clusters/<id>/vmware_attributes, keeping its metadata."""
+        data = self.get(f"clusters/{cluster_id}/vmware_attributes") or {}
+        data.setdefault("editable", {})["value"] = dict(value)
+        return self.request("PUT", f"clusters/{cluster_id}/vmware_attributes", data)
+
+    def logs_package(self) -> dict[str, Any]:
+        """Start a diagnostic snapshot (PUT /api/logs/package); the ready task's message is its download path."""
+        return self.request("PUT", "logs/package")
+
+
+def _objects(data: Any) -> list[dict[str, Any]]:
+    # Some releases wrap collections in {"objects": [...]}.
+    return data.get("objects", []) if isinstance(data, Mapping) else data or []
 
 
 def _default_keystone(url: str) -> str:

@@ -1,0 +1,27 @@
+"""The errors of the system tests; each message is one line that says what failed and what to look at."""
+
+
+class SystemTestError(Exception):
+    """Base of every error raised by system_tests helpers."""
+
+    diagnostics: object = None  # the diagnostic snapshot already taken for this error, if any
+
+
+class FixtureError(SystemTestError):
+    """fixtures/ is missing something or holds something unusable."""
+
+
+class RoleRestrictionError(SystemTestError):
+    """A role assignment that fixtures/roles.yaml forbids; raised before any API or lab call."""
+
+
+class VmwareSettingsError(SystemTestError):
+    """VMware settings that Nailgun's validation rules (kept in fixtures/vmware_attributes.yaml) reject."""
+
+
+class DeploymentError(SystemTestError):
+    """A deployment step failed (task error, timeout, a backend that cannot do what was asked)."""
+
+
+class OstfError(SystemTestError):
+    """OSTF could not run, or its result is not what the scenario expects."""

@@ -1,0 +1,99 @@
+"""What every scenario shares: the deployment under test, fuel-qa's snapshot chain, OSTF expectations."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Collection, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from system_tests.helpers.deployment import Deployment
+from system_tests.helpers.errors import DeploymentError, OstfError, RoleRestrictionError
+from system_tests.helpers.ostf_results import OstfResult
+from system_tests.proboscis_compat import SkipTest
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OSTF_SETS = ("sanity", "smoke", "configuration")  # configuration: the per-role config changes
+DEPLOY_TIMEOUT = 90 * 60  # a Fuel deployment of a few nodes (the local lab takes minutes)
+OSTF_TIMEOUT = 30 * 60
+
+_current: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def using(deployment: Deployment, reports_dir: Path) -> Iterator[Deployment]:
+    """Make `deployment` the one the scenarios drive (the runner sets it around a proboscis run)."""
+    _current.update(deployment=deployment, reports_dir=reports_dir)
+    try:
+        yield deployment
+    finally:
+        _current.clear()
+
+
+def deployment() -> Deployment:
+    """The deployment under test."""
+    if "deployment" not in _current:
+        raise SkipTest("no backend: run scenarios through `python -m system_tests run --backend ...`")
+    return _current["deployment"]
+
+
+def collect_diagnostics(func: F) -> F:
+    """On failure, take the backend's diagnostic snapshot before the error goes up (fuel-qa's habit)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SkipTest:
+            raise
+        except Exception as exc:
+            if getattr(exc, "diagnostics", None):
+                raise  # the backend took one already (e.g. after a failed deployment task)
+            where = Path(_current.get("reports_dir") or "reports/system_tests") / "diagnostics" / func.__name__
+            try:
+                print(f"[system_tests] {func.__name__} failed: diagnostic snapshot "
+                      f"{deployment().diagnostic_snapshot(where)}", flush=True)
+            except Exception as exc:  # never hide the scenario's own error
+                print(f"[system_tests] {func.__name__} failed; no diagnostic snapshot: {exc}", flush=True)
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def start_from(snapshot: str) -> Deployment:
+    """Revert to a snapshot of the chain, or fail saying why (the local lab only 'reverts' to where it is)."""
+    d = deployment()
+    if not d.revert_snapshot(snapshot):
+        raise DeploymentError(f"cannot start from snapshot {snapshot} on the {d.backend} backend: run the chain "
+                              f"from its start (`--group {snapshot}` and later groups run their prerequisites)")
+    return d
+
+
+def expect_ran(result: OstfResult, hypervisors: Collection[str], what: str, keyword: str = "") -> None:
+    """At least one test of those hypervisors (and keyword) ran; run_ostf already made sure all passed."""
+    if not result.ran(hypervisors, keyword):
+        kind = "/".join(sorted(hypervisors)) + (f" '{keyword}'" if keyword else "")
+        raise OstfError(f"{what}: no {kind} test ran ({result.summary()}, {result.source}): they do not apply "
+                        "to this cluster, or the suite has none")
+
+
+def expect_not_ran(result: OstfResult, hypervisors: Collection[str], what: str) -> None:
+    """No test of those hypervisors ran: they must not apply here."""
+    ran = result.ran(hypervisors)
+    if ran:
+        raise OstfError(f"{what}: {len(ran)} {'/'.join(sorted(hypervisors))} test(s) applied and ran: "
+                        f"{', '.join(t.id for t in ran[:5])}")
+
+
+def expect_refused(call: Callable[[], object], must_say: str, what: str) -> str:
+    """The call raises RoleRestrictionError mentioning `must_say`; return its message."""
+    try:
+        call()
+    except RoleRestrictionError as exc:
+        if must_say not in str(exc):
+            raise AssertionError(f"{what}: refused, but not for the expected reason ({must_say!r}): {exc}") from exc
+        print(f"[system_tests] refused as expected: {exc}", flush=True)
+        return str(exc)
+    raise AssertionError(f"{what}: accepted, but fixtures/roles.yaml forbids it")
