@@ -228,7 +228,9 @@ class Lab:
             return fault
         self.save_state(topo, initialized=True, faults=[*active, name])
         sup = self.supervisor()
-        sup.stop(self._select(topo, fault.stop))
+        stopped = self._select(topo, fault.stop)
+        sup.stop(stopped)
+        self._wait_seen_down(topo, stopped)
         if fault.config:
             self._render_with_faults(topo)
             self._restart(sup, topo, self._config_services(topo, fault))
@@ -267,6 +269,22 @@ class Lab:
         for n in healing:
             say(f"healed: {n}")
         return healing
+
+    def _wait_seen_down(self, topo: Topology, stopped: list[Service]) -> None:
+        """Return once the APIs show stopped workers as down, as an operator would see them."""
+        down = []
+        for svc in stopped:
+            if svc.name in ("nova-compute", "cinder-volume"):
+                node = next(n for n in topo.nodes if n.name == svc.node)
+                host = services.service_host(self.paths, node, svc.name)
+                # An HA peer with the same host keeps the row up: that is the point of the pair.
+                peers = [s for s in self.services(topo) if s.name == svc.name and s.key != svc.key and
+                         services.service_host(self.paths, next(n for n in topo.nodes if n.name == s.node),
+                                               s.name) == host]
+                if not peers:
+                    down.append([svc.name, host])
+        if down:
+            self.cloud_setup("wait-down", {"down": down, "timeout": 60})
 
     def _running_topology(self) -> Topology:
         topo = self.topology()

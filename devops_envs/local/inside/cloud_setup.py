@@ -82,6 +82,19 @@ def enable_computes(conn):
             conn.compute.enable_service(svc)
 
 
+def wait_down(conn):
+    """Wait until the APIs report the given services down (a stopped service is seen after service_down_time)."""
+    deadline = time.monotonic() + SPEC.get("timeout", 60)
+    want = {tuple(x) for x in SPEC["down"]}  # (binary, host)
+    while time.monotonic() < deadline:
+        states = {(s.binary, s.host): s.state for s in conn.compute.services()}
+        states.update({(s.binary, s.host): s.state for s in conn.block_storage.services()})
+        if all(states.get(key) == "down" for key in want):
+            return
+        time.sleep(1)
+    sys.exit(f"still up after {SPEC.get('timeout', 60)} s: {sorted(want)}")
+
+
 def discover_hosts():
     subprocess.run([SPEC["nova_manage"], "--config-file", SPEC["nova_conf"], "cell_v2", "discover_hosts"],
                    check=True, capture_output=True)
@@ -183,6 +196,8 @@ def main():
         aggregates(conn)
         flavor(conn)
         images(conn)
+    elif action == "wait-down":
+        wait_down(conn)
     elif action == "purge-zone":
         purge_zone(conn)
     elif action in FAULTS:
