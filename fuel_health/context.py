@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
+
+import pytest
 
 from fuel_health.config_model import ClusterConfig, Timeouts, Zone
 from fuel_health.resources import Cleanup, ResourceNames
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,3 +47,33 @@ class RunContext:
     def zone(self, hypervisor: str) -> Zone:
         """Return zone/image/flavor of a hypervisor (kvm or vcenter)."""
         return self.cfg.zone(hypervisor)
+
+
+class Shared:
+    """Resources several tests share, built once (per worker) on first use, cleaned up by their own context.
+
+    The first test that needs one builds it and fails if that fails; every later test that needs it
+    is skipped with the first failure as the reason (a failed prerequisite must not cascade).
+    """
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self._built: dict[str, Any] = {}
+        self._failed: dict[str, str] = {}
+        self._lock = threading.RLock()  # a build may use another shared resource
+
+    def get(self, key: str, build: Callable[[RunContext], T]) -> T:
+        """Return the resource named key, building it with build(ctx) the first time."""
+        with self._lock:
+            if key in self._built:
+                return self._built[key]
+            if key in self._failed:
+                pytest.skip(f"needs the shared {key}, which could not be made earlier in this run: "
+                            f"{self._failed[key]}")
+            try:
+                value = self._built[key] = build(self.ctx)
+            except Exception as exc:
+                text = str(exc).strip().splitlines()
+                self._failed[key] = text[0] if text else type(exc).__name__
+                raise
+            return value

@@ -13,7 +13,7 @@ import pytest
 
 from fuel_health import clients, ostf
 from fuel_health.config_model import ClusterConfig
-from fuel_health.context import RunContext
+from fuel_health.context import RunContext, Shared
 from fuel_health.plugin import STATE, RunState, activate, allure_active, run_pending
 from fuel_health.resources import Cleanup, ResourceNames
 
@@ -95,6 +95,30 @@ def ctx(request: pytest.FixtureRequest, cluster_config: ClusterConfig, tags: fro
     return RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=cleanup,
                       connect=lambda: request.getfixturevalue("os_conn"),
                       connect_vcenter=lambda: request.getfixturevalue("vcenter"))
+
+
+@pytest.fixture(scope="session")
+def shared_ctx(request: pytest.FixtureRequest, cluster_config: ClusterConfig, tags: frozenset[str], run_id: str,
+               names: ResourceNames, os_conn: Any) -> Iterator[RunContext]:
+    """A RunContext for resources several tests share; its cleanup runs at the end of the session (per worker).
+
+    It asks for os_conn itself, so the connection outlives this cleanup; vCenter still opens on first use.
+    """
+    state = request.config.stash[STATE]
+    registry = Cleanup()
+    state.pending.add(registry)
+    try:
+        yield RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=registry,
+                         connect=lambda: os_conn, connect_vcenter=lambda: request.getfixturevalue("vcenter"))
+    finally:
+        state.pending.discard(registry)
+        registry.run()
+
+
+@pytest.fixture(scope="session")
+def shared(shared_ctx: RunContext) -> Shared:
+    """Build-once resources shared by tests: shared.get("vcenter server", lambda ctx: ...)."""
+    return Shared(shared_ctx)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -52,8 +52,9 @@ TEST_SETS: dict[str, TestSet] = {s.id: s for s in (
     TestSet("sanity", 1, "Sanity tests. Duration 30 sec - 2 min"),
     TestSet("smoke", 2, "Functional tests. Duration 3 min - 14 min"),
     TestSet("ha", 3, "HA tests. Duration 30 sec - 8 min", tags="ha"),
+    # fuel-ostf ran it for additional components (sahara, murano...); here also for the vCenter platform.
     TestSet("tests_platform", 4, "Platform services functional tests. Duration 3 min - 60 min",
-            tags="additional_components"),
+            tags="additional_components | use_vcenter"),
     TestSet("cloudvalidation", 5, "Cloud validation tests. Duration 30 sec - 2 min"),
     TestSet("configuration", 6, "Configuration tests. Duration 30 sec - 2 min"),
 )}

@@ -1,0 +1,195 @@
+"""Compute steps: boot, find the hypervisor an instance runs on, delete."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from openstack import exceptions as os_exc
+
+from fuel_health import request_ids, waiters
+from fuel_health.config_model import Zone
+from fuel_health.context import RunContext, Shared
+from fuel_health.steps import http_error
+from fuel_health.steps import image as image_steps
+
+# hypervisor_type each zone's computes report (libvirt says QEMU for virt_type kvm as well as qemu).
+HYPERVISOR_TYPES: dict[str, frozenset[str]] = {
+    "kvm": frozenset({"QEMU", "KVM"}),
+    "vcenter": frozenset({"VMware vCenter Server"}),
+}
+
+
+def label(server: Any) -> str:
+    """Return 'server <name> (<id>)' for messages."""
+    return f"server {getattr(server, 'name', None) or '?'} ({server.id})"
+
+
+def find_flavor(ctx: RunContext, name: str) -> Any:
+    """Return the flavor by name or id; AssertionError naming the config key when it is missing."""
+    try:
+        return ctx.conn.compute.find_flavor(name, ignore_missing=False)
+    except os_exc.NotFoundException:
+        raise AssertionError(f"flavor {name!r} not found (create it, or set hypervisors.<zone>.flavor to an "
+                             "existing flavor)") from None
+
+
+def _create(ctx: RunContext, zone: Zone, image: str) -> tuple[Any, str | None]:
+    img = image_steps.find(ctx, image)
+    flavor = find_flavor(ctx, zone.flavor)
+    name = ctx.names("server")
+    server = ctx.conn.compute.create_server(name=name, image_id=img.id, flavor_id=flavor.id, networks="none",
+                                            availability_zone=zone.zone)
+    ctx.cleanup.add(f"delete server {name} ({server.id})", lambda: delete(ctx, server))
+    return server, request_ids.last()  # the boot's request id: the one to grep for in nova's logs
+
+
+def boot(ctx: RunContext, zone: Zone, image: str | None = None) -> Any:
+    """Boot the zone's image (or the one given) in the zone and wait until ACTIVE; fail fast on ERROR."""
+    image = image or zone.image
+    try:
+        server, request_id = _create(ctx, zone, image)
+    except os_exc.HttpException as exc:
+        raise AssertionError(f"nova refused to boot {image} in zone {zone.zone}: {http_error(exc)}") from exc
+    what = f"{label(server)} booted from {image} in zone {zone.zone} (boot request {request_id})"
+    return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE"},
+                                   failed={"ERROR"}, timeout=ctx.timeouts.boot, what=what)
+
+
+def shared_server(shared: Shared, hypervisor: str) -> Any:
+    """Return this worker's ACTIVE instance of the hypervisor's zone, shared by the tests that only use it."""
+    return shared.get(f"{hypervisor} server", lambda ctx: boot(ctx, ctx.zone(hypervisor)))
+
+
+def settle(ctx: RunContext, server: Any) -> Any:
+    """Wait until a server is ACTIVE or ERROR, whichever comes (for boots that are meant to fail)."""
+    return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE", "ERROR"},
+                                   failed=(), timeout=ctx.timeouts.boot, what=label(server))
+
+
+def check_active(ctx: RunContext, server: Any) -> Any:
+    """Check the server is still ACTIVE (e.g. after a refused operation); return it fresh."""
+    fresh = ctx.conn.compute.get_server(server.id)
+    if fresh.status != "ACTIVE" or fresh.task_state:
+        fault = (fresh.fault or {}).get("message") if isinstance(fresh.fault, dict) else None
+        raise AssertionError(
+            f"{label(fresh)} is {fresh.status} (task {fresh.task_state or 'none'}), expected ACTIVE"
+            + (f"; fault: {fault}" if fault else "") + f"; host {fresh.compute_host}, "
+            f"request id {request_ids.last()}")
+    return fresh
+
+
+def hypervisor_of(ctx: RunContext, server: Any) -> Any:
+    """Return the hypervisor the server runs on (matched by hypervisor_hostname and compute host)."""
+    server = ctx.conn.compute.get_server(server.id)
+    name, host = server.hypervisor_hostname, server.compute_host
+    if not name:
+        raise AssertionError(f"{label(server)} shows no hypervisor_hostname (status {server.status}): the "
+                             "suite's user needs the admin role to see where instances run")
+    found = [h for h in ctx.conn.compute.hypervisors(details=True) if h.name == name]
+    on_host = [h for h in found if (getattr(h, "service_details", None) or {}).get("host") in (host, None)]
+    if not (on_host or found):
+        raise AssertionError(f"{label(server)} runs on hypervisor {name} (compute host {host}), which is not in "
+                             "the hypervisor list: is nova-compute on that host registered (`openstack "
+                             "hypervisor list`)?")
+    return (on_host or found)[0]
+
+
+def check_hypervisor(ctx: RunContext, server: Any, hypervisor: str) -> Any:
+    """Check the server is in its hypervisor's zone and on a hypervisor of that type; return the hypervisor."""
+    zone = ctx.zone(hypervisor).zone
+    server = ctx.conn.compute.get_server(server.id)
+    if server.availability_zone != zone:
+        raise AssertionError(f"{label(server)} is in availability zone {server.availability_zone}, not {zone} "
+                             f"where it was booted (compute host {server.compute_host})")
+    hv = hypervisor_of(ctx, server)
+    expected = HYPERVISOR_TYPES[hypervisor]
+    if hv.hypervisor_type not in expected:
+        raise AssertionError(
+            f"{label(server)} booted in zone {zone} landed on hypervisor {hv.name} of type {hv.hypervisor_type} "
+            f"(compute host {server.compute_host}), expected {' or '.join(sorted(expected))}: that host's "
+            f"nova-compute belongs to another hypervisor; check the aggregate of zone {zone} and its "
+            "compute_driver")
+    return hv
+
+
+@dataclass(frozen=True)
+class BootOutcome:
+    """What a boot that may be refused gave: the server as it settled, or nova's refusal."""
+
+    server: Any | None
+    refusal: os_exc.HttpException | None
+
+
+def try_boot(ctx: RunContext, zone: Zone, image: str) -> BootOutcome:
+    """Boot an image in a zone where it may not belong; return the refusal (4xx) or the settled server."""
+    try:
+        server, _ = _create(ctx, zone, image)
+    except os_exc.HttpException as exc:
+        if exc.status_code is not None and 400 <= int(exc.status_code) < 500:
+            return BootOutcome(None, exc)
+        raise
+    return BootOutcome(settle(ctx, server), None)
+
+
+def check_not_running_on(ctx: RunContext, outcome: BootOutcome, hypervisor: str, image: str) -> str:
+    """Check a boot was refused or ended in ERROR, not ACTIVE on that zone's hypervisor; return what happened."""
+    if outcome.refusal is not None:
+        return f"refused: HTTP {outcome.refusal.status_code} {outcome.refusal.details or outcome.refusal}"
+    server = outcome.server
+    if server.status != "ACTIVE":
+        fault = (server.fault or {}).get("message") if isinstance(server.fault, dict) else None
+        return f"{server.status}: {fault or 'no fault recorded'}"
+    hv = hypervisor_of(ctx, server)
+    zone = ctx.zone(hypervisor).zone
+    if hv.hypervisor_type in HYPERVISOR_TYPES[hypervisor]:
+        cause = ("the scheduler does not check the image's hypervisor_type: enable ImagePropertiesFilter in "
+                 "[filter_scheduler] enabled_filters, and check the image has hypervisor_type=vmware")
+    else:
+        cause = f"a {hv.hypervisor_type} compute host is in zone {zone}: check the zone's aggregates"
+    raise AssertionError(f"{label(server)} from image {image} went ACTIVE in zone {zone} on hypervisor {hv.name} "
+                         f"({hv.hypervisor_type}, host {server.compute_host}): {cause}")
+
+
+def action_error(ctx: RunContext, server: Any, action: str) -> str | None:
+    """Return the failure nova recorded for the server's last `action` (e.g. attach_volume), if any."""
+    with contextlib.suppress(Exception):
+        actions = [a for a in ctx.conn.compute.server_actions(server.id) if a.action == action]
+        if not actions:
+            return None
+        last = max(actions, key=lambda a: a.start_time or "")
+        detail = ctx.conn.compute.get_server_action(last.request_id, server.id)
+        for event in detail.events or []:
+            if (event.get("result") or "").lower() == "error":
+                trace = (event.get("traceback") or "").strip().splitlines()
+                why = trace[-1].strip() if trace else "no traceback (non-admin view)"
+                return f"nova action {action} {last.request_id}: {event.get('event')} failed: {why}"
+        return f"nova action {action} {last.request_id}: {last.message or 'no error recorded'}"
+    return None
+
+
+@dataclass(frozen=True)
+class _Deleting:
+    """A server as a delete sees it: ERROR with no task left means nova gave up deleting it."""
+
+    id: str
+    name: str | None
+    status: str
+    fault: Any
+
+
+def _deleting_view(ctx: RunContext, server_id: str) -> _Deleting:
+    server = ctx.conn.compute.get_server(server_id)
+    failed = server.status == "ERROR" and not server.task_state
+    return _Deleting(server.id, server.name, "delete-failed" if failed else server.status, server.fault)
+
+
+def delete(ctx: RunContext, server: Any) -> None:
+    """Delete the server and wait until nova no longer knows it (fails fast if nova gives up deleting)."""
+    try:
+        ctx.conn.compute.delete_server(server.id)
+    except os_exc.NotFoundException:
+        return
+    waiters.wait_for_delete(lambda: _deleting_view(ctx, server.id), timeout=ctx.timeouts.delete,
+                            what=f"{label(server)} being deleted", failed={"delete-failed"})

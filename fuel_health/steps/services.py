@@ -1,0 +1,139 @@
+"""Service steps (read-only): nova-compute and cinder-volume per zone, hypervisors, availability zones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fuel_health.context import RunContext
+from fuel_health.steps.compute import HYPERVISOR_TYPES
+
+# Who puts a zone's cinder-volume where: the hint for a volume zone that does not match its compute zone.
+VOLUME_ROLE = {"kvm": "cinder", "vcenter": "cinder-vmdk"}
+
+
+def _state(service: Any) -> str | None:
+    """Return why a service is not usable (disabled, down), or None when it is enabled and up."""
+    problems = []
+    if service.status != "enabled":
+        problems.append(f"disabled ({service.disabled_reason or 'no reason given'})")
+    if service.state != "up":
+        problems.append(f"down (last heartbeat {service.updated_at or 'never'})")
+    return " and ".join(problems) or None
+
+
+def vcenter_compute_hosts(ctx: RunContext) -> dict[str, str]:
+    """Return the nova-compute host Fuel gives each configured vSphere cluster: {host: vsphere_cluster}."""
+    vc = ctx.cfg.vcenter
+    return {vc.compute_host(nc): nc.vsphere_cluster for nc in vc.nova_computes} if vc else {}
+
+
+def compute_hosts(ctx: RunContext, zone: str) -> set[str]:
+    """Return the hosts of a compute zone: its aggregates' hosts and the nova-computes reporting that zone."""
+    hosts = {h for agg in ctx.conn.compute.aggregates() if agg.availability_zone == zone for h in agg.hosts or []}
+    hosts |= {s.host for s in ctx.conn.compute.services(binary="nova-compute") if s.availability_zone == zone}
+    return hosts
+
+
+def check_nova_compute(ctx: RunContext, zone: str, expected: Iterable[str] = ()) -> list[str]:
+    """Check every host of the zone (and each expected host) has an enabled, up nova-compute in that zone."""
+    services = {s.host: s for s in ctx.conn.compute.services(binary="nova-compute")}
+    hosts = compute_hosts(ctx, zone)
+    problems = []
+    for host in sorted(set(expected) - hosts):
+        service = services.get(host)
+        if service is None:
+            problems.append(f"no nova-compute registered as host {host} (check nova-compute on the node that "
+                            "should run it, and its [DEFAULT] host)")
+        else:
+            problems.append(f"nova-compute {host} is in zone {service.availability_zone}, not {zone} (add the "
+                            f"host to an aggregate with availability_zone={zone})")
+    for host in sorted(hosts):
+        service = services.get(host)
+        if service is None:
+            problems.append(f"host {host} is in an aggregate of zone {zone} but no nova-compute runs as {host}")
+        elif _state(service):
+            problems.append(f"nova-compute on {host} is {_state(service)}")
+    if not hosts and not problems:
+        problems.append("no compute host at all")
+    if problems:
+        raise AssertionError(f"zone {zone}: {'; '.join(problems)}")
+    return sorted(hosts)
+
+
+def volume_services(ctx: RunContext, zone: str) -> list[Any]:
+    """Return the cinder-volume services of a volume zone."""
+    return [s for s in ctx.conn.block_storage.services(binary="cinder-volume") if s.availability_zone == zone]
+
+
+def check_cinder_volume(ctx: RunContext, zone: str) -> list[str]:
+    """Check the volume zone has at least one cinder-volume, and every one of them is enabled and up."""
+    services = volume_services(ctx, zone)
+    if not services:
+        zones = sorted({s.availability_zone for s in ctx.conn.block_storage.services(binary="cinder-volume")})
+        raise AssertionError(f"no cinder-volume in volume zone {zone} (cinder-volume zones: "
+                             f"{', '.join(zones) or 'none'}): volumes cannot be created there; check "
+                             "storage_availability_zone / backend_availability_zone in cinder.conf")
+    problems = [f"cinder-volume {s.host} is {_state(s)}" for s in services if _state(s)]
+    if problems:
+        raise AssertionError(f"volume zone {zone}: {'; '.join(problems)} (check cinder-volume on its node(s))")
+    return sorted(s.host for s in services)
+
+
+def check_one_volume_host(ctx: RunContext, zone: str, nodes: Iterable[str]) -> str:
+    """Check the zone's cinder-volume nodes show as ONE service host (HA: same `host` on every node)."""
+    nodes = sorted(nodes)
+    hosts = sorted(s.host for s in volume_services(ctx, zone))
+    if len(hosts) != 1:
+        raise AssertionError(
+            f"volume zone {zone} has {len(hosts)} cinder-volume hosts ({', '.join(hosts) or 'none'}) for the "
+            f"{len(nodes)} cinder-vmdk nodes {', '.join(nodes)}: they must share one [DEFAULT] host, or each "
+            "node's volumes become unmanageable when that node is down")
+    return hosts[0]
+
+
+def check_hypervisors(ctx: RunContext, hypervisor: str, hosts: Iterable[str]) -> list[str]:
+    """Check each host has an up, enabled hypervisor of the zone's type (QEMU/KVM or VMware vCenter Server)."""
+    expected = HYPERVISOR_TYPES[hypervisor]
+    by_host: dict[str, list[Any]] = {}
+    for hv in ctx.conn.compute.hypervisors(details=True):
+        by_host.setdefault((getattr(hv, "service_details", None) or {}).get("host") or hv.name, []).append(hv)
+    problems, seen = [], []
+    for host in sorted(hosts):
+        mine = by_host.get(host, [])
+        if not mine:
+            problems.append(f"host {host} reports no hypervisor (nova-compute there has not registered a node)")
+        for hv in mine:
+            seen.append(f"{hv.name} ({hv.hypervisor_type})")
+            if hv.hypervisor_type not in expected:
+                problems.append(f"host {host} reports hypervisor {hv.name} of type {hv.hypervisor_type}, expected "
+                                f"{' or '.join(sorted(expected))} (check compute_driver in its nova.conf)")
+            elif hv.state != "up" or hv.status != "enabled":
+                problems.append(f"hypervisor {hv.name} on host {host} is {hv.state}/{hv.status}")
+    if not hosts:
+        problems.append("no compute host to check")
+    if problems:
+        types = sorted({hv.hypervisor_type for hvs in by_host.values() for hv in hvs})
+        raise AssertionError(f"{'; '.join(problems)} (hypervisor types in the cloud: {', '.join(types) or 'none'})")
+    return seen
+
+
+def check_zones_match(ctx: RunContext, hypervisor: str) -> str:
+    """Check the hypervisor's zone exists, available, for compute AND for volumes (cross_az_attach=False)."""
+    zone = ctx.zone(hypervisor).zone
+    compute = {z.name: z for z in ctx.conn.compute.availability_zones()}
+    volumes = {z.name: z for z in ctx.conn.block_storage.availability_zones()}
+    problems = []
+    for kind, zones in (("compute", compute), ("volume", volumes)):
+        if zone not in zones:
+            problems.append(f"no {kind} zone {zone} ({kind} zones: {', '.join(sorted(zones)) or 'none'})")
+        elif not (zones[zone].state or {}).get("available"):
+            problems.append(f"{kind} zone {zone} is not available (all its services are down)")
+    if problems:
+        strays = sorted(set(volumes) - set(compute))
+        hint = (f"; volume zone(s) {', '.join(strays)} match no compute zone" if strays else "")
+        raise AssertionError(
+            f"{hypervisor} zone {zone}: {'; '.join(problems)}{hint}: with [cinder] cross_az_attach = False no "
+            f"volume can be attached to instances of zone {zone}; set storage_availability_zone={zone} on the "
+            f"{VOLUME_ROLE[hypervisor]} nodes, or fix the zone's aggregate")
+    return zone

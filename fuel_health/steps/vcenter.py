@@ -1,0 +1,195 @@
+"""vCenter steps (pyvmomi): login, clusters, datastores, and the VM behind an instance."""
+
+from __future__ import annotations
+
+import re
+import ssl
+from typing import Any
+
+from fuel_health import clients
+from fuel_health.config_model import ClusterConfig, NovaCompute
+from fuel_health.context import RunContext
+from fuel_health.steps import compute
+from fuel_health.steps import volume as volume_steps
+
+GiB = 1024**3
+MIN_FREE_GIB = 1  # room for at least one m1.tiny-sized disk
+
+
+def configured_clusters(cfg: ClusterConfig) -> list[tuple[str, NovaCompute]]:
+    """Parameter source: every nova_computes entry of the VMware settings (one test per vSphere cluster)."""
+    return [(nc.vsphere_cluster, nc) for nc in cfg.vcenter.nova_computes] if cfg.vcenter else []
+
+
+def _vc(ctx: RunContext) -> Any:
+    if ctx.cfg.vcenter is None:
+        raise AssertionError("the cluster config has no vCenter (vmware_attributes) though the cluster uses one")
+    return ctx.cfg.vcenter
+
+
+def _login_problem(ctx: RunContext, exc: BaseException) -> str:
+    from pyVmomi import vim
+
+    vc = _vc(ctx)
+    where = f"vCenter {vc.host}:{vc.port}"
+    if isinstance(exc, vim.fault.InvalidLogin):
+        return (f"{where} refused user {vc.username} (InvalidLogin): check vcenter_username / vcenter_password in "
+                "the VMware settings; nova-compute and cinder-volume of the vCenter zone use the same")
+    if isinstance(exc, ssl.SSLError):
+        return f"{where}: TLS verification failed ({exc}); set vcenter.insecure for a self-signed certificate"
+    if isinstance(exc, OSError):
+        return f"{where} is unreachable: {exc.strerror or exc} (check vcenter_host and vcenter.port)"
+    text = getattr(exc, "msg", None) or " ".join(str(exc).split())
+    return f"cannot log in to {where}: {type(exc).__name__}: {text}"
+
+
+def session(ctx: RunContext) -> Any:
+    """Return this worker's vCenter session (pyvmomi ServiceInstance); a failed login says what to fix."""
+    try:
+        return ctx.vcenter
+    except Exception as exc:
+        raise AssertionError(_login_problem(ctx, exc)) from exc
+
+
+def login(ctx: RunContext) -> Any:
+    """Log in to vCenter with the configured credentials (a fresh session, closed again); return its `about`."""
+    try:
+        with clients.vcenter_session(ctx.cfg) as si:
+            return si.content.about
+    except Exception as exc:
+        raise AssertionError(_login_problem(ctx, exc)) from exc
+
+
+def check_is_vcenter(ctx: RunContext, about: Any) -> str:
+    """Check the server logged in to is a vCenter (nova's VMwareVCDriver does not drive a lone ESXi)."""
+    vc = _vc(ctx)
+    if about.apiType != "VirtualCenter":
+        raise AssertionError(f"{vc.host}:{vc.port} is {about.fullName} (apiType {about.apiType}), not a vCenter: "
+                             "nova's VMwareVCDriver needs vCenter; fix vcenter_host in the VMware settings")
+    return str(about.fullName)
+
+
+def _datacenters(ctx: RunContext) -> list[Any]:
+    from pyVmomi import vim
+
+    wanted = _vc(ctx).datacenter
+    found = [e for e in session(ctx).content.rootFolder.childEntity if isinstance(e, vim.Datacenter)]
+    if wanted:
+        mine = [dc for dc in found if dc.name == wanted]
+        if not mine:
+            raise AssertionError(f"vCenter {_vc(ctx).host} has no datacenter {wanted} (datacenters: "
+                                 f"{', '.join(dc.name for dc in found) or 'none'}): check vcenter.datacenter")
+        return mine
+    return found
+
+
+def find_cluster(ctx: RunContext, name: str) -> Any:
+    """Return the vSphere cluster of that name (in the configured datacenter); AssertionError listing the others."""
+    from pyVmomi import vim
+
+    content = session(ctx).content
+    found = []
+    for dc in _datacenters(ctx):
+        view = content.viewManager.CreateContainerView(dc.hostFolder, [vim.ClusterComputeResource], True)
+        try:
+            found += list(view.view)
+        finally:
+            view.Destroy()
+    for cluster in found:
+        if cluster.name == name:
+            return cluster
+    raise AssertionError(f"vCenter {_vc(ctx).host} has no cluster {name} (clusters: "
+                         f"{', '.join(sorted(c.name for c in found)) or 'none'}): nova-compute for it cannot start; "
+                         "fix vsphere_cluster in the VMware settings or create the cluster")
+
+
+def check_cluster_hosts(ctx: RunContext, cluster: Any) -> list[str]:
+    """Check the cluster has ESXi hosts that are connected and not in maintenance mode (room to run VMs)."""
+    usable, problems = [], []
+    for host in cluster.host:
+        state, maintenance = host.runtime.connectionState, host.runtime.inMaintenanceMode
+        if state == "connected" and not maintenance:
+            usable.append(host.name)
+        else:
+            problems.append(f"{host.name} is {state}" + (", in maintenance mode" if maintenance else ""))
+    if not usable:
+        raise AssertionError(f"cluster {cluster.name} has no usable ESXi host"
+                             + (f" ({'; '.join(problems)})" if problems else " (it has no host at all)")
+                             + ": instances of the vCenter zone cannot be placed")
+    return usable
+
+
+def check_datastores(ctx: RunContext, cluster: Any, nova_compute: NovaCompute) -> list[str]:
+    """Check the cluster has accessible datastores matching datastore_regex, at least one with free space."""
+    try:
+        pattern = re.compile(nova_compute.datastore_regex)
+    except re.error as exc:
+        raise AssertionError(f"datastore_regex {nova_compute.datastore_regex!r} of {nova_compute.service_name} "
+                             f"is not a valid regex: {exc}") from None
+    all_names = [ds.name for ds in cluster.datastore]
+    matching = [ds for ds in cluster.datastore if pattern.match(ds.name)]
+    if not matching:
+        raise AssertionError(f"no datastore of cluster {cluster.name} matches datastore_regex "
+                             f"{nova_compute.datastore_regex!r} (datastores: {', '.join(all_names) or 'none'}): "
+                             "nova has nowhere to put instance disks; fix datastore_regex in the VMware settings")
+    seen = [f"{ds.name} {ds.summary.freeSpace / GiB:.1f} GiB free"
+            + ("" if ds.summary.accessible else " (inaccessible)") for ds in matching]
+    if not any(ds.summary.accessible and ds.summary.freeSpace >= MIN_FREE_GIB * GiB for ds in matching):
+        raise AssertionError(f"no datastore of cluster {cluster.name} matching {nova_compute.datastore_regex!r} is "
+                             f"accessible with {MIN_FREE_GIB} GiB free ({'; '.join(seen)}): instances cannot be "
+                             "created; free space or mount the datastores")
+    return seen
+
+
+def nova_compute_of(ctx: RunContext, server: Any) -> NovaCompute:
+    """Return the configured nova_computes entry whose nova-compute host runs the server."""
+    vc = _vc(ctx)
+    server = ctx.conn.compute.get_server(server.id)
+    for nc in vc.nova_computes:
+        if vc.compute_host(nc) == server.compute_host:
+            return nc
+    raise AssertionError(f"{compute.label(server)} runs on compute host {server.compute_host}, which is none of the "
+                         f"configured vCenter computes ({', '.join(vc.compute_host(nc) for nc in vc.nova_computes)})")
+
+
+def find_vm(ctx: RunContext, server: Any) -> Any:
+    """Return the vCenter VM of an instance (instanceUuid = server id)."""
+    vm = session(ctx).content.searchIndex.FindByUuid(None, server.id, True, True)
+    if vm is None:
+        raise AssertionError(f"vCenter {_vc(ctx).host} has no VM with instanceUuid {server.id} for "
+                             f"{compute.label(server)}: nova thinks it runs, vCenter does not know it; check "
+                             "nova-compute's log on the vCenter compute node")
+    return vm
+
+
+def _vm_label(vm: Any) -> str:
+    # nova names a VM after its instance uuid; say it once.
+    uuid = vm.config.instanceUuid if vm.config else None
+    return f"VM {vm.name}" + (f" (instanceUuid {uuid})" if uuid and uuid != vm.name else "")
+
+
+def check_vm_in_cluster(ctx: RunContext, vm: Any, cluster: str) -> str:
+    """Check the VM runs on a host of the named cluster and is powered on."""
+    host = vm.runtime.host
+    where = host.parent.name if host is not None else None
+    if where != cluster:
+        raise AssertionError(f"{_vm_label(vm)} is in {where or 'no cluster'}, not in cluster {cluster}: the "
+                             f"nova-compute meant for {cluster} drives another cluster (its [vmware] cluster_name), "
+                             "or vsphere_cluster in the VMware settings is wrong")
+    if vm.runtime.powerState != "poweredOn":
+        raise AssertionError(f"{_vm_label(vm)} in cluster {cluster} is {vm.runtime.powerState} though nova says the "
+                             "instance is ACTIVE")
+    return f"{vm.name} on {host.name} in {cluster}"
+
+
+def check_disk_attached(ctx: RunContext, vm: Any, volume: Any) -> str:
+    """Check the VM has a virtual disk whose backing uuid is the volume's id (the attached VMDK)."""
+    from pyVmomi import vim
+
+    disks = [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)]
+    for disk in disks:
+        if getattr(disk.backing, "uuid", None) == volume.id:
+            return f"{disk.deviceInfo.label}: {getattr(disk.backing, 'fileName', '?')}"
+    uuids = [getattr(d.backing, "uuid", None) for d in disks]
+    raise AssertionError(f"{_vm_label(vm)} has no disk for {volume_steps.label(volume)} (its {len(disks)} disk(s) have "
+                         f"uuids {', '.join(map(str, uuids)) or 'none'}): cinder/nova say attached, vCenter does not")

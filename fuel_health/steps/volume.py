@@ -1,0 +1,182 @@
+"""Volume steps: create, attach, detach, delete, and attaches that must be refused."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+from openstack import exceptions as os_exc
+
+from fuel_health import request_ids, waiters
+from fuel_health.config_model import Zone
+from fuel_health.context import RunContext, Shared
+from fuel_health.steps import compute, http_error
+
+SIZE_GB = 1
+# Statuses in which cinder lets a volume be deleted (anything else: wait for it to get there first).
+DELETABLE = frozenset({"available", "error", "error_restoring", "error_extending", "error_managing"})
+CROSS_AZ_MESSAGE = "not in the same availability_zone"
+# nova since Liberty says "...are not in the same availability_zone"; Juno/Kilo said "...not in same availability_zone".
+_CROSS_AZ_RE = re.compile(r"not in (the )?same availability[_ ]zone", re.IGNORECASE)
+
+
+def label(volume: Any) -> str:
+    """Return 'volume <name> (<id>)' for messages."""
+    return f"volume {getattr(volume, 'name', None) or '?'} ({volume.id})"
+
+
+def _get(ctx: RunContext, volume: Any) -> Any:
+    return ctx.conn.block_storage.get_volume(volume.id)
+
+
+def create(ctx: RunContext, zone: Zone, size: int = SIZE_GB) -> Any:
+    """Create a volume in the zone and wait until available; its removal is registered at once."""
+    name = ctx.names("volume")
+    try:
+        volume = ctx.conn.block_storage.create_volume(name=name, size=size, availability_zone=zone.zone)
+    except os_exc.HttpException as exc:
+        raise AssertionError(f"cinder refused a {size} GB volume in zone {zone.zone}: {http_error(exc)}") from exc
+    request_id = request_ids.last()
+    ctx.cleanup.add(f"delete volume {name} ({volume.id})", lambda: remove(ctx, volume))
+    what = f"{label(volume)} of {size} GB in zone {zone.zone} (create request {request_id})"
+    volume = waiters.wait_for_status(lambda: _get(ctx, volume), ready={"available"}, failed={"error"},
+                                     timeout=ctx.timeouts.volume, what=what)
+    if volume.availability_zone != zone.zone:
+        raise AssertionError(f"{label(volume)} was created in zone {volume.availability_zone}, not {zone.zone} "
+                             "as asked: cinder falls back to another zone (allow_availability_zone_fallback)")
+    return volume
+
+
+def shared_volume(shared: Shared, hypervisor: str) -> Any:
+    """Return this worker's available volume of the hypervisor's zone, shared by tests that never attach it."""
+    return shared.get(f"{hypervisor} volume", lambda ctx: create(ctx, ctx.zone(hypervisor)))
+
+
+def attach(ctx: RunContext, server: Any, volume: Any) -> Any:
+    """Attach the volume to the server and wait until in-use; the detach is registered at once."""
+    try:
+        ctx.conn.compute.create_volume_attachment(server.id, volume_id=volume.id)
+    except os_exc.HttpException as exc:
+        raise AssertionError(f"nova refused to attach {label(volume)} to {compute.label(server)}: "
+                             f"{http_error(exc)}") from exc
+    request_id = request_ids.last()
+    ctx.cleanup.add(f"detach {label(volume)} from {compute.label(server)}", lambda: detach_if_attached(
+        ctx, server, volume))
+    what = f"{label(volume)} attaching to {compute.label(server)} (attach request {request_id})"
+    try:
+        # nova reserves the volume before answering: `available` again means nova-compute rolled the attach back.
+        return waiters.wait_for_status(lambda: _get(ctx, volume), ready={"in-use"},
+                                       failed={"error", "error_attaching", "available"},
+                                       timeout=ctx.timeouts.attach, what=what)
+    except waiters.ResourceFailed as exc:
+        why = compute.action_error(ctx, server, "attach_volume")
+        raise AssertionError(f"{exc}" + (f"; {why}" if why else "") + "; see nova-compute's log on host "
+                             f"{getattr(server, 'compute_host', None) or '?'}") from exc
+
+
+def check_attached(ctx: RunContext, volume: Any, server: Any) -> Any:
+    """Check cinder shows the volume in-use by the server AND nova lists it among the server's volumes."""
+    fresh = _get(ctx, volume)
+    servers = [a.get("server_id") for a in fresh.attachments or []]
+    if fresh.status != "in-use" or server.id not in servers:
+        raise AssertionError(f"{label(fresh)} is {fresh.status}, attached to {servers or 'nothing'}; expected in-use "
+                             f"by {compute.label(server)} (request id {request_ids.last()})")
+    in_nova = [a.volume_id for a in ctx.conn.compute.volume_attachments(server.id)]
+    if volume.id not in in_nova:
+        raise AssertionError(f"cinder has {label(fresh)} in-use by {compute.label(server)}, but nova lists "
+                             f"{in_nova or 'no volumes'} for it: nova and cinder disagree; check nova-compute's log")
+    return fresh
+
+
+def detach(ctx: RunContext, server: Any, volume: Any) -> Any:
+    """Detach the volume from the server and wait until available; fail fast if nova rolls it back."""
+    try:
+        ctx.conn.compute.delete_volume_attachment(server.id, volume.id)
+    except os_exc.HttpException as exc:
+        raise AssertionError(f"nova refused to detach {label(volume)} from {compute.label(server)}: "
+                             f"{http_error(exc)}") from exc
+    request_id = request_ids.last()
+    what = f"{label(volume)} detaching from {compute.label(server)} (detach request {request_id})"
+    try:
+        # nova marks the volume `detaching` before answering: `in-use` again means the detach was rolled back.
+        return waiters.wait_for_status(lambda: _get(ctx, volume), ready={"available"},
+                                       failed={"error", "error_detaching", "in-use"},
+                                       timeout=ctx.timeouts.attach, what=what)
+    except waiters.ResourceFailed as exc:
+        why = compute.action_error(ctx, server, "detach_volume")
+        raise AssertionError(f"{exc}" + (f"; {why}" if why else "")) from exc
+
+
+def detach_if_attached(ctx: RunContext, server: Any, volume: Any) -> None:
+    """Detach the volume from the server unless it is not attached there any more (cleanup)."""
+    try:
+        fresh = _get(ctx, volume)
+    except os_exc.NotFoundException:
+        return
+    if server.id in [a.get("server_id") for a in fresh.attachments or []]:
+        with contextlib.suppress(os_exc.NotFoundException):
+            ctx.conn.compute.delete_volume_attachment(server.id, volume.id)
+    if fresh.status not in DELETABLE:
+        _wait_free(ctx, volume)
+
+
+def _wait_free(ctx: RunContext, volume: Any) -> Any:
+    return waiters.wait_for_status(lambda: _get(ctx, volume), ready=DELETABLE,
+                                   failed={"error_detaching", "error_deleting"}, timeout=ctx.timeouts.attach,
+                                   what=f"{label(volume)} becoming free to delete")
+
+
+def delete(ctx: RunContext, volume: Any) -> None:
+    """Delete the volume and wait until cinder no longer knows it."""
+    try:
+        ctx.conn.block_storage.delete_volume(volume.id)
+    except os_exc.NotFoundException:
+        return
+    waiters.wait_for_delete(lambda: _get(ctx, volume), timeout=ctx.timeouts.delete,
+                            what=f"{label(volume)} being deleted")
+
+
+def remove(ctx: RunContext, volume: Any) -> None:
+    """Cleanup: detach the volume from whatever still holds it, wait until free, delete, wait until gone."""
+    try:
+        fresh = _get(ctx, volume)
+    except os_exc.NotFoundException:
+        return
+    for attachment in fresh.attachments or []:
+        # NotFound: the server is gone already and detaches asynchronously; waiting below covers it.
+        if attachment.get("server_id"):
+            with contextlib.suppress(os_exc.NotFoundException):
+                ctx.conn.compute.delete_volume_attachment(attachment["server_id"], volume.id)
+    if fresh.status not in DELETABLE or fresh.attachments:
+        _wait_free(ctx, volume)
+    delete(ctx, volume)
+
+
+def attach_refused(ctx: RunContext, server: Any, volume: Any) -> os_exc.HttpException:
+    """Try an attach that must be refused across zones: 400 'not in the same availability_zone'."""
+    where = (f"{label(volume)} (zone {volume.availability_zone}) to {compute.label(server)} "
+             f"(zone {server.availability_zone})")
+    try:
+        ctx.conn.compute.create_volume_attachment(server.id, volume_id=volume.id)
+    except os_exc.HttpException as exc:
+        if exc.status_code == 400 and _CROSS_AZ_RE.search(str(exc)):
+            return exc
+        raise AssertionError(f"attach of {where} failed, but not with the cross-zone refusal: {http_error(exc)}; "
+                             f"expected HTTP 400 '...{CROSS_AZ_MESSAGE}...'") from exc
+    ctx.cleanup.add(f"detach {label(volume)} from {compute.label(server)}",
+                    lambda: detach_if_attached(ctx, server, volume))
+    raise AssertionError(f"attach of {where} was accepted (request id {request_ids.last()}): nova-api does not "
+                         "enforce zones; set [cinder] cross_az_attach = False in nova.conf on the controllers "
+                         "and restart nova-api")
+
+
+def check_status(ctx: RunContext, volume: Any, status: str) -> Any:
+    """Check the volume is in that status (e.g. still available after a refused attach); return it."""
+    fresh = _get(ctx, volume)
+    if fresh.status != status:
+        servers = [a.get("server_id") for a in fresh.attachments or []]
+        raise AssertionError(f"{label(fresh)} is {fresh.status}, expected {status}"
+                             + (f" (attached to {', '.join(servers)})" if servers else "")
+                             + f"; request id {request_ids.last()}")
+    return fresh

@@ -1,0 +1,26 @@
+"""A vCenter-zone (VMDK) volume cannot be attached to a KVM instance."""
+
+from fuel_health import ostf
+from fuel_health.steps import compute, volume
+
+
+@ostf.scenario(title="Attaching a vCenter-zone volume to a KVM instance is refused",
+               steps=["Boot an instance in the KVM zone (shared)",
+                      "Create a volume in the vCenter zone (shared)",
+                      "Attach the volume to the instance: refused with 400 'not in the same availability_zone'",
+                      "Check the volume is still available",
+                      "Check the instance is still ACTIVE"],
+               tags="use_vcenter, volumes_vmdk, kvm_compute, volumes_lvm | volumes_ceph", duration="10 s",
+               since="6.1")
+def test_vcenter_volume_refused_by_kvm_instance(ctx, step, shared):
+    """nova-api refuses it (cross_az_attach = False): KVM cannot use a VMDK on a vCenter datastore."""
+    with step(1):
+        server = compute.shared_server(shared, "kvm")
+    with step(2):
+        vol = volume.shared_volume(shared, "vcenter")
+    with step(3):
+        volume.attach_refused(ctx, server, vol)
+    with step(4):
+        volume.check_status(ctx, vol, "available")
+    with step(5):
+        compute.check_active(ctx, server)

@@ -1,0 +1,413 @@
+"""The suite's steps catch the faults they are named after, with messages that say what to fix.
+
+The cloud is faked (plain objects shaped like openstacksdk's); the lab runs the healthy paths.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as NS
+
+import pytest
+import requests
+from openstack import exceptions as os_exc
+
+from fuel_health import config, params, waiters
+from fuel_health.context import RunContext, Shared
+from fuel_health.resources import Cleanup, ResourceNames
+from fuel_health.steps import compute, nodes, services, vcenter, volume
+
+
+def http_error(cls, status, message):
+    response = requests.Response()
+    response.status_code, response._content = status, b""
+    response.headers["x-openstack-request-id"] = "req-1"
+    return cls(message=message, response=response)
+
+
+def svc(host, zone, binary="nova-compute", status="enabled", state="up", reason=None):
+    return NS(host=host, availability_zone=zone, binary=binary, status=status, state=state, disabled_reason=reason,
+              updated_at="2026-11-21T20:00:00")
+
+
+def hyp(name, host, kind, state="up", status="enabled"):
+    return NS(name=name, hypervisor_type=kind, state=state, status=status, service_details={"host": host})
+
+
+class FakeCompute:
+    def __init__(self, services=(), aggregates=(), hypervisors=(), zones=("nova", "vcenter")):
+        self._services, self._aggregates, self._hypervisors = list(services), list(aggregates), list(hypervisors)
+        self._zones = zones
+        self.servers: dict[str, NS] = {}
+        self.attach_error: Exception | None = None
+        self.attached: list[tuple[str, str]] = []
+
+    def services(self, binary=None):
+        return [s for s in self._services if binary in (None, s.binary)]
+
+    def aggregates(self):
+        return self._aggregates
+
+    def hypervisors(self, details=False):
+        return self._hypervisors
+
+    def availability_zones(self):
+        return [NS(name=z, state={"available": True}) for z in self._zones]
+
+    def get_server(self, server_id):
+        return self.servers[server_id]
+
+    def create_volume_attachment(self, server_id, volume_id):
+        if self.attach_error:
+            raise self.attach_error
+        self.attached.append((server_id, volume_id))
+
+
+class FakeVolumes:
+    def __init__(self, services=(), zones=("nova", "vcenter")):
+        self._services, self._zones = list(services), zones
+        self.volumes: dict[str, list[NS]] = {}  # id -> statuses to answer, the last one repeats
+
+    def services(self, binary=None):
+        return [s for s in self._services if binary in (None, s.binary)]
+
+    def availability_zones(self):
+        return [NS(name=z, state={"available": True}) for z in self._zones]
+
+    def get_volume(self, volume_id):
+        answers = self.volumes[volume_id]
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+
+@pytest.fixture
+def make_ctx(dual_raw):
+    def make(compute_api=None, volume_api=None, si=None, raw=None):
+        conn = NS(compute=compute_api or FakeCompute(), block_storage=volume_api or FakeVolumes())
+        return RunContext(cfg=config.build(raw or dual_raw), tags=frozenset(), run_id="3fa2c01b",
+                          names=ResourceNames("ostf", "3fa2c01b"), cleanup=Cleanup(), connect=lambda: conn,
+                          connect_vcenter=lambda: si)
+    return make
+
+
+# --- services (sanity) ---
+
+
+def test_a_down_or_disabled_nova_compute_is_named(make_ctx):
+    ctx = make_ctx(FakeCompute([svc("node-2", "nova", state="down"),
+                                svc("node-7", "nova", status="disabled", reason="maintenance")]))
+    with pytest.raises(AssertionError) as err:
+        services.check_nova_compute(ctx, "nova")
+    assert str(err.value) == ("zone nova: nova-compute on node-2 is down (last heartbeat 2026-11-21T20:00:00); "
+                              "nova-compute on node-7 is disabled (maintenance)")
+
+
+def test_a_vcenter_compute_outside_its_zone_or_missing_is_named(make_ctx):
+    ctx = make_ctx(FakeCompute([svc("vcenter-vmcluster1", "nova")]))
+    with pytest.raises(AssertionError, match=r"nova-compute vcenter-vmcluster1 is in zone nova, not vcenter \(add"):
+        services.check_nova_compute(ctx, "vcenter", expected=services.vcenter_compute_hosts(ctx))
+    ctx = make_ctx(FakeCompute([], aggregates=[NS(availability_zone="vcenter", hosts=["vcenter-vmcluster1"])]))
+    with pytest.raises(AssertionError, match=r"host vcenter-vmcluster1 is in an aggregate of zone vcenter but no "
+                                             r"nova-compute runs as vcenter-vmcluster1"):
+        services.check_nova_compute(ctx, "vcenter")
+
+
+def test_an_empty_zone_fails(make_ctx):
+    with pytest.raises(AssertionError, match=r"^zone nova: no compute host at all$"):
+        services.check_nova_compute(make_ctx(FakeCompute()), "nova")
+
+
+def test_two_cinder_vmdk_hosts_break_ha(make_ctx):
+    ctx = make_ctx(volume_api=FakeVolumes([svc("node-5@vmdk", "vcenter", "cinder-volume"),
+                                           svc("node-6@vmdk", "vcenter", "cinder-volume")]))
+    with pytest.raises(AssertionError, match=r"volume zone vcenter has 2 cinder-volume hosts \(node-5@vmdk, "
+                                             r"node-6@vmdk\) for the 2 cinder-vmdk nodes node-5, node-6: they must "
+                                             r"share one \[DEFAULT\] host"):
+        services.check_one_volume_host(ctx, "vcenter", ["node-6", "node-5"])
+
+
+def test_no_cinder_volume_in_a_zone_lists_the_zones_there_are(make_ctx):
+    ctx = make_ctx(volume_api=FakeVolumes([svc("cinder-vmdk@vmdk", "vcenter-cinder", "cinder-volume")]))
+    with pytest.raises(AssertionError, match=r"no cinder-volume in volume zone vcenter \(cinder-volume zones: "
+                                             r"vcenter-cinder\)"):
+        services.check_cinder_volume(ctx, "vcenter")
+
+
+def test_a_kvm_host_reporting_another_hypervisor_type_is_flagged(make_ctx):
+    ctx = make_ctx(FakeCompute(hypervisors=[hyp("node-2", "node-2", "VMware vCenter Server")]))
+    with pytest.raises(AssertionError, match=r"host node-2 reports hypervisor node-2 of type VMware vCenter Server, "
+                                             r"expected KVM or QEMU \(check compute_driver"):
+        services.check_hypervisors(ctx, "kvm", ["node-2"])
+    with pytest.raises(AssertionError, match=r"host vcenter-vmcluster1 reports no hypervisor"):
+        services.check_hypervisors(ctx, "vcenter", ["vcenter-vmcluster1"])
+
+
+def test_a_volume_zone_named_az_cinder_is_flagged(make_ctx):
+    ctx = make_ctx(FakeCompute(zones=("nova", "vcenter")), FakeVolumes(zones=("nova", "vcenter-cinder")))
+    services.check_zones_match(ctx, "kvm")
+    with pytest.raises(AssertionError) as err:
+        services.check_zones_match(ctx, "vcenter")
+    assert str(err.value) == (
+        "vcenter zone vcenter: no volume zone vcenter (volume zones: nova, vcenter-cinder); volume zone(s) "
+        "vcenter-cinder match no compute zone: with [cinder] cross_az_attach = False no volume can be attached to "
+        "instances of zone vcenter; set storage_availability_zone=vcenter on the cinder-vmdk nodes, or fix the "
+        "zone's aggregate")
+
+
+# --- compute and volume (smoke) ---
+
+
+def server(status="ACTIVE", zone="nova", host="node-2", hv="node-2", sid="s1", task=None, fault=None):
+    return NS(id=sid, name="ostf-3fa2c01b-main-server-1", status=status, availability_zone=zone, compute_host=host,
+              hypervisor_hostname=hv, task_state=task, fault=fault)
+
+
+def test_an_instance_on_the_wrong_hypervisor_type_is_flagged(make_ctx):
+    api = FakeCompute(hypervisors=[hyp("node-2", "node-2", "VMware vCenter Server")])
+    api.servers["s1"] = server()
+    with pytest.raises(AssertionError, match=r"landed on hypervisor node-2 of type VMware vCenter Server \(compute "
+                                             r"host node-2\), expected KVM or QEMU"):
+        compute.check_hypervisor(make_ctx(api), api.servers["s1"], "kvm")
+
+
+def test_a_vmdk_image_active_on_qemu_fails_and_no_valid_host_passes(make_ctx):
+    api = FakeCompute(hypervisors=[hyp("node-2", "node-2", "QEMU")])
+    ctx = make_ctx(api)
+    api.servers["s1"] = server()
+    with pytest.raises(AssertionError, match=r"went ACTIVE in zone nova on hypervisor node-2 \(QEMU, host node-2\): "
+                                             r"the scheduler does not check the image's hypervisor_type"):
+        compute.check_not_running_on(ctx, compute.BootOutcome(api.servers["s1"], None), "kvm", "TestVM-VMDK")
+    failed = server(status="ERROR", host=None, hv=None, fault={"message": "No valid host was found."})
+    assert compute.check_not_running_on(ctx, compute.BootOutcome(failed, None), "kvm", "TestVM-VMDK") == \
+        "ERROR: No valid host was found."
+    refused = http_error(os_exc.BadRequestException, 400, "Image not usable")
+    assert compute.check_not_running_on(ctx, compute.BootOutcome(None, refused), "kvm", "x").startswith("refused")
+
+
+def vol(status="available", zone="nova", attachments=(), vid="v1"):
+    return NS(id=vid, name="ostf-3fa2c01b-main-volume-1", status=status, availability_zone=zone,
+              attachments=list(attachments))
+
+
+def test_an_accepted_cross_zone_attach_fails_and_is_undone(make_ctx):
+    api = FakeCompute()
+    ctx = make_ctx(api)
+    with pytest.raises(AssertionError, match=r"was accepted .*set \[cinder\] cross_az_attach = False in nova.conf"):
+        volume.attach_refused(ctx, server(zone="vcenter"), vol(zone="nova"))
+    assert api.attached == [("s1", "v1")]
+    assert ctx.cleanup.pending() == ["detach volume ostf-3fa2c01b-main-volume-1 (v1) from server "
+                                     "ostf-3fa2c01b-main-server-1 (s1)"]
+
+
+def test_a_refusal_for_another_reason_is_not_the_cross_zone_refusal(make_ctx):
+    api = FakeCompute()
+    api.attach_error = http_error(os_exc.HttpException, 409, "Volume v1 is not available")
+    with pytest.raises(AssertionError, match=r"failed, but not with the cross-zone refusal: HTTP 409 Volume v1 is "
+                                             r"not available \(request id req-1\)"):
+        volume.attach_refused(make_ctx(api), server(zone="vcenter"), vol())
+    api.attach_error = http_error(os_exc.BadRequestException, 400,
+                                  "Invalid volume: Instance s1 and volume v1 are not in the same availability_zone")
+    assert volume.attach_refused(make_ctx(api), server(zone="vcenter"), vol()) is api.attach_error
+    api.attach_error = http_error(os_exc.BadRequestException, 400,  # Kilo's wording
+                                  "Invalid volume: Instance and volume not in same availability_zone")
+    assert volume.attach_refused(make_ctx(api), server(zone="vcenter"), vol()) is api.attach_error
+
+
+def test_an_attach_that_nova_rolls_back_fails_fast(make_ctx, monkeypatch):
+    monkeypatch.setattr(compute, "action_error", lambda ctx, srv, action: "nova action attach_volume req-1: "
+                                                                          "compute_attach_volume failed: boom")
+    volumes = FakeVolumes()
+    volumes.volumes["v1"] = [vol("reserved"), vol("attaching"), vol("available")]
+    ctx = make_ctx(volume_api=volumes)
+    with pytest.raises(AssertionError, match=r"went to available while waiting for in-use .*; nova action "
+                                             r"attach_volume req-1: compute_attach_volume failed: boom; see "
+                                             r"nova-compute's log on host node-2"):
+        volume.attach(ctx, server(), vol())
+
+
+def test_cinder_and_nova_must_agree_on_the_attachment(make_ctx):
+    volumes = FakeVolumes()
+    volumes.volumes["v1"] = [vol("in-use", attachments=[{"server_id": "s1"}])]
+    api = FakeCompute()
+    api.volume_attachments = lambda server_id: []
+    with pytest.raises(AssertionError, match=r"nova lists no volumes for it: nova and cinder disagree"):
+        volume.check_attached(make_ctx(api, volumes), vol(), server())
+
+
+def test_a_server_nova_gives_up_deleting_fails_fast(make_ctx):
+    api = FakeCompute()
+    api.delete_server = lambda server_id: None
+    api.servers["s1"] = server(status="ERROR", task=None, fault={"message": "disk busy", "code": 500})
+    with pytest.raises(waiters.ResourceFailed, match=r"went to delete-failed while being deleted \(fault: disk busy"):
+        compute.delete(make_ctx(api), server())
+
+
+# --- shared resources ---
+
+
+def test_a_shared_resource_that_failed_skips_the_later_users(make_ctx):
+    shared = Shared(make_ctx())
+
+    def boom(ctx):
+        raise AssertionError("server went to ERROR\nmore")
+
+    with pytest.raises(AssertionError):
+        shared.get("vcenter server", boom)
+    with pytest.raises(pytest.skip.Exception, match=r"needs the shared vcenter server, which could not be made "
+                                                    r"earlier in this run: server went to ERROR$"):
+        shared.get("vcenter server", boom)
+    assert shared.get("kvm server", lambda ctx: 42) == 42 == shared.get("kvm server", boom)
+
+
+# --- configuration (nodes) ---
+
+
+@pytest.fixture
+def node_files(dual_raw, tmp_path, make_ctx):
+    """Write config files under per-node roots; return (ctx, write)."""
+    for n in dual_raw["nodes"]:
+        n.update(root=str(tmp_path / n["name"]), host="local://")
+    ctx = make_ctx(raw=dual_raw)
+
+    def write(node, path, text):
+        f = tmp_path / node / path.lstrip("/")
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text)
+
+    return ctx, write
+
+
+def test_cross_az_attach_in_default_or_missing_counts_as_on(node_files):
+    ctx, write = node_files
+    write("node-1", nodes.NOVA_CONF, "[DEFAULT]\ncross_az_attach = False\n[cinder]\nos_region_name = R\n")
+    with pytest.raises(AssertionError, match=r"^node-1: nova-api: \[cinder\] cross_az_attach is not set \(nova's "
+                                             r"default is True\)"):
+        nodes.check_cross_az_attach_off({"nova-api": nodes.read(ctx, ctx.cfg.node("node-1"), nodes.NOVA_CONF)})
+    write("node-1", nodes.NOVA_CONF, "[cinder]\ncross_az_attach = false\n")
+    nodes.check_cross_az_attach_off(nodes.nova_configs(ctx, ctx.cfg.node("node-1")))
+
+
+def test_a_later_file_wins_and_is_named(node_files):
+    ctx, write = node_files
+    write("node-4", nodes.NOVA_CONF, "[DEFAULT]\nhost = vcenter-vmcluster1\n")
+    write("node-4", nodes.NOVA_COMPUTE_CONF, "[DEFAULT]\nhost = node-4\n")
+    nc = ctx.cfg.vcenter.nova_computes[0]
+    conf = nodes.nova_compute_config(ctx, ctx.cfg.node("node-4"), nc)
+    with pytest.raises(AssertionError, match=r"^node-4 \(/etc/nova/nova.conf \+ /etc/nova/nova-compute.conf\): "
+                                             r"\[DEFAULT\] host is 'node-4' \(in /etc/nova/nova-compute.conf\), "
+                                             r"expected 'vcenter-vmcluster1'"):
+        nodes.check_vcenter_compute_host(ctx, nc, conf)
+
+
+def test_cinder_vmdk_host_unset_on_one_node(node_files, dual_raw):
+    ctx, write = node_files
+    write("node-5", nodes.CINDER_CONF, "[DEFAULT]\nhost = cinder-vmdk-vcenter\n")
+    write("node-5", nodes.CINDER_VMDK_CONF, "[DEFAULT]\nhost = other\n")
+    configs = [nodes.cinder_config(ctx, ctx.cfg.node("node-5"), "cinder-vmdk")]
+    assert nodes.check_same_host(configs) == "node-5: other"
+    write("node-4", nodes.CINDER_CONF, "[DEFAULT]\n")
+    configs.append(nodes.cinder_config(ctx, ctx.cfg.node("node-4"), "cinder-vmdk"))
+    with pytest.raises(AssertionError, match=r"node-5: other, node-4: not set \(defaults to its hostname\)"):
+        nodes.check_same_host(configs)
+
+
+def test_volume_zone_checks_the_backend_zone_too(node_files):
+    ctx, write = node_files
+    write("node-5", nodes.CINDER_CONF, "[DEFAULT]\nstorage_availability_zone = vcenter\nenabled_backends = vmdk\n"
+                                       "[vmdk]\nvolume_driver = x.Other\nbackend_availability_zone = vcenter-cinder\n")
+    conf = nodes.cinder_config(ctx, ctx.cfg.node("node-5"), "cinder-vmdk")
+    with pytest.raises(AssertionError, match=r"\[vmdk\] backend_availability_zone = vcenter-cinder "
+                                             r"\(/etc/cinder/cinder.conf\), expected vcenter"):
+        nodes.check_volume_zone(ctx, conf, "vcenter")
+    with pytest.raises(AssertionError, match=r"\[vmdk\] volume_driver is 'x.Other'"):
+        nodes.check_vmdk_driver(conf)
+
+
+def test_libvirt_type_defaults_to_kvm(node_files):
+    ctx, write = node_files  # the sample cluster says qemu
+    write("node-2", nodes.NOVA_CONF, "[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n")
+    with pytest.raises(AssertionError, match=r"virt_type is kvm \(not set, default\), expected qemu"):
+        nodes.check_libvirt_type(ctx, nodes.nova_compute_config(ctx, ctx.cfg.node("node-2")))
+
+
+def test_a_missing_main_config_file_names_node_and_path(node_files):
+    ctx, _ = node_files
+    with pytest.raises(AssertionError, match=r"^node-3: /etc/cinder/cinder.conf not found \(looked at .*node-3/etc/"):
+        nodes.cinder_config(ctx, ctx.cfg.node("node-3"), "cinder")
+
+
+@pytest.mark.parametrize(("output", "where"), [
+    ("resource p_x is running on: node-1.test.domain.local\n", ["node-1.test.domain.local"]),
+    ("resource p_x is NOT running\n", []),
+    ("resource p_x is running on: node-1\nresource p_x is running on: node-2\n", ["node-1", "node-2"]),
+])
+def test_crm_resource_locate_output(output, where):
+    assert nodes.parse_locate(output) == where
+
+
+def test_a_vcenter_compute_running_twice_or_nowhere_fails(make_ctx, dual_raw):
+    dual_raw["nodes"].append({"name": "node-9", "roles": ["controller"], "host": "local://"})
+    ctx = make_ctx(raw=dual_raw)
+    with pytest.raises(AssertionError, match=r"runs on 2 nodes \(node-1, node-9\).*two nova-computes drive one"):
+        nodes.check_runs_once(ctx, "p_nova_compute_vmware_vcenter-vmcluster1", ["node-1", "node-9"])
+    with pytest.raises(AssertionError, match=r"runs on 0 nodes \(none\).*has no nova-compute"):
+        nodes.check_runs_once(ctx, "p_x", [])
+    with pytest.raises(AssertionError, match=r"runs on node-2, which is not a controller"):
+        nodes.check_runs_once(ctx, "p_x", ["node-2"])
+    assert nodes.check_runs_once(ctx, "p_x", ["node-9.domain.tld"]) == "p_x on node-9.domain.tld"
+
+
+def test_parameter_sources_follow_the_config(make_ctx, dual_raw):
+    cfg = make_ctx().cfg
+    assert [i for i, _ in nodes.running("nova-api", "nova-compute")(cfg)] == ["node-1", "node-2", "node-4"]
+    assert [i for i, _ in nodes.vcenter_computes(cfg)] == ["vmcluster1@node-4"]
+    assert [i for i, _ in nodes.volume_nodes(cfg)] == ["node-3-cinder", "node-5-cinder-vmdk"]
+    assert nodes.controller_computes(cfg) == []
+    dual_raw["vmware_attributes"]["availability_zones"][0]["nova_computes"][0]["target_node"] = "controllers"
+    cfg = make_ctx(raw=dual_raw).cfg
+    assert [i for i, _ in nodes.vcenter_computes(cfg)] == ["vmcluster1@node-1"]
+    assert [i for i, _ in nodes.controller_computes(cfg)] == ["vmcluster1"]
+
+
+def test_nothing_to_parametrize_is_one_skipped_case(make_ctx):
+    calls = []
+    meta = NS(definition=NS(iter_markers=lambda name: [NS(args=("node", lambda cfg: []), kwargs={"what": "x"})]),
+              parametrize=lambda *a, **kw: calls.append((a, kw)))
+    params.parametrize(meta, make_ctx().cfg)
+    (argname, values), kw = calls[0]
+    assert argname == "node" and kw == {"ids": ["none"]}
+    assert values[0].marks[0].kwargs == {"reason": "the cluster config lists no x to check"}
+
+
+# --- vCenter (tests_platform) ---
+
+
+def test_no_datastore_with_room_is_flagged(make_ctx):
+    ctx = make_ctx()
+    nc = ctx.cfg.vcenter.nova_computes[0]  # datastore_regex ^datastore.*
+    full = NS(name="datastore1", summary=NS(accessible=True, freeSpace=10 * 1024**2))
+    other = NS(name="LocalDS_0", summary=NS(accessible=True, freeSpace=100 * 1024**3))
+    cluster = NS(name="Cluster1", datastore=[full, other])
+    with pytest.raises(AssertionError, match=r"no datastore of cluster Cluster1 matching '\^datastore\.\*' is "
+                                             r"accessible with 1 GiB free \(datastore1 0.0 GiB free\)"):
+        vcenter.check_datastores(ctx, cluster, nc)
+
+
+def test_a_vm_in_another_cluster_or_powered_off_is_flagged(make_ctx):
+    ctx = make_ctx()
+    vm = NS(name="s1", config=NS(instanceUuid="s1"),
+            runtime=NS(host=NS(name="esx1", parent=NS(name="Cluster2")), powerState="poweredOn"))
+    with pytest.raises(AssertionError, match=r"^VM s1 is in Cluster2, not in cluster Cluster1"):
+        vcenter.check_vm_in_cluster(ctx, vm, "Cluster1")
+    vm.runtime = NS(host=NS(name="esx1", parent=NS(name="Cluster1")), powerState="poweredOff")
+    with pytest.raises(AssertionError, match=r"is poweredOff though nova says the instance is ACTIVE"):
+        vcenter.check_vm_in_cluster(ctx, vm, "Cluster1")
+
+
+def test_a_volume_missing_from_the_vm_disks_is_flagged(make_ctx):
+    from pyVmomi import vim
+
+    disk = vim.vm.device.VirtualDisk(key=2000, backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
+        uuid="root-disk", fileName="[datastore1] s1/s1.vmdk", diskMode="persistent"))
+    vm = NS(name="s1", config=NS(instanceUuid="s1", hardware=NS(device=[disk])))
+    with pytest.raises(AssertionError, match=r"VM s1 has no disk for volume .* \(v1\) \(its 1 disk\(s\) have uuids "
+                                             r"root-disk\)"):
+        vcenter.check_disk_attached(make_ctx(), vm, vol())
