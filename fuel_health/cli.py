@@ -5,6 +5,7 @@
     fuel-health list [--config PATH] [--set ...] [--hypervisor ...]
     fuel-health cleanup (--run-id ID | --prefix P) [--dry-run] [--config PATH]
     fuel-health config show [--config PATH]
+    fuel-health serve [--host H] [--port P] [--db URL] [--cluster-config PATH ...] [--nailgun-url URL]
 
 The config comes from --config (or --nailgun-url + --cluster-id, $FUEL_HEALTH_CONFIG, the local lab's
 file); --config-set KEY=VALUE and FUEL_HEALTH_<SECTION>__<KEY> override single keys (see config.py).
@@ -87,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--prefix", metavar="P", help="every run's resources named <P>-*")
     clean.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
     _source_options(clean)
+
+    serve = sub.add_parser("serve", help="serve the OSTF REST API (Fuel UI's OSTF tab, fuel-qa) and a page")
+    from fuel_health.adapter.server import add_arguments
+
+    add_arguments(serve)
 
     cfg = sub.add_parser("config", help="config commands")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
@@ -209,6 +215,16 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- serve ------------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the OSTF REST adapter (fuel_health/adapter) until interrupted."""
+    from fuel_health.adapter.server import serve
+
+    return serve(args)
+
+
 # --- config show ------------------------------------------------------------------------------------
 
 
@@ -226,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers: dict[Any, Any] = {"run": cmd_run, "list": cmd_list, "cleanup": cmd_cleanup}
+    handlers: dict[Any, Any] = {"run": cmd_run, "list": cmd_list, "cleanup": cmd_cleanup, "serve": cmd_serve}
     if args.command == "config" and args.config_command == "show":
         handler = cmd_config_show
     elif args.command in handlers:

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 import fuel_health.tests
-from fuel_health import clients, ostf, resources, selection
+from fuel_health import clients, ostf, params, resources, selection
 from fuel_health import config as config_mod
 from fuel_health.config_model import ClusterConfig, ConfigError
 from fuel_health.resources import Cleanup
@@ -84,6 +84,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="override one config key, e.g. timeouts.boot=300 (repeatable)")
     group.addoption("--no-preflight", dest="fh_no_preflight", action="store_true",
                     help="skip the reachability check of keystone and vCenter")
+    group.addoption("--ostf-db", dest="fh_ostf_db", metavar="URL",
+                    help="OSTF adapter database to stream per-test status to; env OSTF_ADAPTER_DB_URL")
+    group.addoption("--ostf-testrun-id", dest="fh_ostf_testrun_id", type=int, metavar="N",
+                    help="the adapter's test run whose tests this run reports (fuel_health/adapter/reporter.py)")
 
 
 # --- activation -----------------------------------------------------------------------------------
@@ -128,6 +132,8 @@ def activate(config: pytest.Config, state: RunState, *, lazy: bool = False) -> b
     assert state.cfg is not None
     state.tags = deployment_tags(state.cfg)
     state.active = True
+    # openstacksdk warns about its own future API changes on every call: noise in an operator's report.
+    config.addinivalue_line("filterwarnings", "ignore::openstack.warnings._RemovedInSDKWarning")
     return True
 
 
@@ -168,6 +174,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"hypervisor_{hv}: a check of the {hv} hypervisor zone(s)")
     for test_set in ostf.TEST_SETS.values():
         config.addinivalue_line("markers", f"{test_set.id}: OSTF test set '{test_set.description}'")
+    config.addinivalue_line("markers", f"{params.MARK}(argname, source): parametrize from the cluster config")
     if _is_worker(config):
         winput = config.workerinput  # type: ignore[attr-defined]
         worker, active = winput["workerid"], winput.get("fuel_health_active", False)
@@ -179,6 +186,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Hooks that need the config live on a per-config object: no module-level state.
     config.pluginmanager.register(_RunPlugin(config, state), "fuel-health-run")
     config.pluginmanager.import_plugin("fuel_health.fixtures")
+    if config.option.fh_ostf_testrun_id is not None and not _is_worker(config):
+        from fuel_health.adapter import reporter  # only for runs the adapter starts
+
+        reporter.register(config)
     if active:
         activate(config, state)
 
@@ -215,6 +226,14 @@ class _RunPlugin:
             self.state.previous_sigterm = None
 
     # --- collection ---
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if not any(True for _ in metafunc.definition.iter_markers(params.MARK)):
+            return
+        state = self.state
+        if not state.active and activate(self.config, state, lazy=True):
+            _preflight(self.config, state)  # what _activate_late would do, a bit earlier
+        params.parametrize(metafunc, state.cfg)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         state, config = self.state, self.config
@@ -296,8 +315,11 @@ class _RunPlugin:
         elif report.skipped and report.when == "setup":
             outcome = "skipped"
         self.state.outcomes[report.nodeid] = (ostf_id, test_set, hv, outcome)
-        if report.failed and ostf_id not in self.state.failures:
-            self.state.failures[ostf_id] = failure_line(report)
+        # A test parametrized per node keeps one line per failing node: the summary names each.
+        name = report.nodeid.rsplit("::", 1)[-1]
+        key = ostf_id + (name[name.index("["):] if "[" in name else "")
+        if report.failed and key not in self.state.failures:
+            self.state.failures[key] = failure_line(report)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -1,0 +1,52 @@
+"""`fuel-health serve`: the adapter under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from fuel_health.adapter.settings import DEFAULT_DB, DEFAULT_PORT, Settings
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of `fuel-health serve`."""
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s, fuel-ostf's)")
+    p.add_argument("--db", default=DEFAULT_DB, metavar="URL",
+                   help="database: sqlite:///PATH or postgresql://user@host:port/db (default %(default)s)")
+    p.add_argument("--cluster-config", action="append", default=[], metavar="PATH", dest="cluster_configs",
+                   help="a cluster config file (repeatable); default: the local lab's, unless --nailgun-url")
+    p.add_argument("--nailgun-url", metavar="URL", help="ask Nailgun about clusters, e.g. http://10.20.0.2:8000")
+    p.add_argument("--nailgun-token", metavar="TOKEN", help="Nailgun token ($FUEL_HEALTH_NAILGUN_TOKEN)")
+    p.add_argument("--tests-dir", type=Path, metavar="DIR", help="test package directory (default: the suite)")
+    p.add_argument("--log-dir", type=Path, metavar="DIR", help="pytest output and JUnit of each run")
+    p.add_argument("--no-execute", action="store_true",
+                   help="record runs but execute nothing: their tests become `skipped` (API and UI checks)")
+    p.add_argument("--pytest-arg", action="append", default=[], metavar="ARG", dest="pytest_args",
+                   help="extra pytest argument for every run (repeatable), e.g. --pytest-arg=--no-preflight")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Return the adapter settings of parsed `serve` arguments."""
+    import os
+
+    defaults = Settings()
+    return Settings(db_url=args.db, tests_dir=args.tests_dir or defaults.tests_dir,
+                    cluster_configs=tuple(Path(p) for p in args.cluster_configs),
+                    nailgun_url=args.nailgun_url,
+                    nailgun_token=args.nailgun_token or os.environ.get("FUEL_HEALTH_NAILGUN_TOKEN"),
+                    log_dir=args.log_dir or defaults.log_dir, execute=not args.no_execute,
+                    pytest_args=tuple(args.pytest_args))
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the adapter until SIGINT/SIGTERM; running pytest processes are interrupted and cleaned up."""
+    import uvicorn
+
+    from fuel_health.adapter.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings_from(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
