@@ -5,7 +5,10 @@ PY     := $(VENV)/bin/python
 LAB    := $(PY) -m devops_envs.local
 STAMP  := $(VENV)/.installed
 
-.PHONY: health test unit lab-up lab-down lab-status lab-reset lint bench clean
+.PHONY: health test test-deps unit system-tests lab-up lab-down lab-status lab-reset lint bench clean
+# Debian packages only the project's own tests need (the lab installs its own): the adapter's page test
+# drives Chromium, its database test starts a private PostgreSQL.
+TEST_APT := chromium postgresql
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +20,23 @@ $(STAMP): pyproject.toml
 health: $(STAMP) lab-up
 	$(VENV)/bin/fuel-health run
 
-# The project's own tests, then the whole suite against the local lab (what CI runs).
-test: $(STAMP) lab-up
-	$(VENV)/bin/pytest -p no:cacheprovider tests fuel_health/tests
+# Everything, as CI runs it: the project's own tests (unit, system-test helpers, adapter, lab), the whole
+# suite against the local lab, the proof of detection (fault matrix), then the system-test scenario, which
+# rebuilds the lab from KVM-only to dual-hypervisor (so it runs last).
+test: $(STAMP) test-deps lab-up
+	$(VENV)/bin/pytest -p no:cacheprovider tests/unit tests/system tests/adapter tests/lab
+	$(VENV)/bin/fuel-health run
+	$(VENV)/bin/pytest -p no:cacheprovider tests/detection
+	$(MAKE) system-tests
+
+system-tests: $(STAMP)
+	$(PY) -m system_tests run --group add_cinder_vmdk_ha --backend local --xunit reports/system_tests.xml
+
+test-deps:
+	@missing=""; for p in $(TEST_APT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	  grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; fi
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
