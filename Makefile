@@ -20,10 +20,12 @@ $(STAMP): pyproject.toml
 health: $(STAMP) lab-up
 	$(VENV)/bin/fuel-health run
 
-# Everything, as CI runs it: the project's own tests (unit, system-test helpers, adapter, lab), the whole
+# Everything, as CI runs it, from a fresh dual-hypervisor lab state: the project's own tests (unit, system-test helpers, adapter, lab), the whole
 # suite against the local lab, the proof of detection (fault matrix), then the system-test scenario, which
 # rebuilds the lab from KVM-only to dual-hypervisor (so it runs last).
-test: $(STAMP) test-deps lab-up
+test: $(STAMP) test-deps
+	$(LAB) reset
+	$(LAB) up --topology dual_hv
 	$(VENV)/bin/pytest -p no:cacheprovider tests/unit tests/system tests/adapter tests/lab
 	$(VENV)/bin/fuel-health run
 	$(VENV)/bin/pytest -p no:cacheprovider tests/detection

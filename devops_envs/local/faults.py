@@ -34,7 +34,8 @@ class Fault:
     cloud: tuple[str, ...] = ()  # cloud_setup.py action + args; `heal` re-runs the idempotent `ready`
     needs_vcenter: bool = False
     is_failure: bool = True  # False: the cloud must stay healthy (HA keeps working)
-    restart: tuple[str, ...] = field(default=())  # extra services to restart after apply/heal
+    # Restarted on heal: workers that keep a session to what the fault broke (e.g. the simulator lost its state).
+    restart_on_heal: tuple[str, ...] = field(default=())
 
     def applies_to(self, topo: Topology) -> bool:
         return topo.use_vcenter or not self.needs_vcenter
@@ -79,7 +80,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("cinder-vmdk-node-stopped", "one of the two cinder-vmdk nodes is stopped (HA: NOT a failure)",
           stop=("cinder-vmdk:cinder-volume",), needs_vcenter=True, is_failure=False),
     Fault("vcenter-down", "the vCenter simulator is stopped", stop=("vcenter:vcsim",), needs_vcenter=True,
-          restart=("vcenter-compute:nova-compute",)),
+          restart_on_heal=("vcenter-compute:nova-compute", "cinder-vmdk:cinder-volume", "cinder-vmdk!:cinder-volume")),
     Fault("nova-conductor-stopped", "nova-conductor is stopped", stop=("controller:nova-conductor",)),
     Fault("nova-scheduler-stopped", "nova-scheduler is stopped", stop=("controller:nova-scheduler",)),
     Fault("cinder-api-stopped", "cinder-api is stopped", stop=("controller:cinder-api",)),

@@ -236,8 +236,6 @@ class Lab:
             self._restart(sup, topo, self._config_services(topo, fault))
         if fault.cloud:
             self.cloud_setup(fault.cloud[0], {"args": faults.cloud_args(fault, topo)[1:]})
-        if fault.restart:
-            self._restart(sup, topo, self._select(topo, fault.restart))
         say(f"fault on: {name}: {fault.breaks}")
         return fault
 
@@ -249,23 +247,24 @@ class Lab:
         if name and name not in active:
             faults.by_name(name)  # an unknown name is an error; a known, inactive one is a no-op
             return []
+        # The hosts services registered under while faulty: a changed `host` leaves a dead row to remove.
+        stale = {svc.key: services.service_host(self.paths, n, svc.name)
+                 for fault in map(faults.by_name, healing) for svc, n in self._config_services_with_nodes(topo, fault)}
         self.save_state(topo, initialized=True, faults=[n for n in active if n not in healing])
         sup = self.supervisor()
         self._render_with_faults(topo)
         all_svcs = self.services(topo)
         for fault in map(faults.by_name, healing):
             if fault.config:
-                stale = {svc.key: services.service_host(self.paths, n, svc.name) for svc, n in
-                         self._config_services_with_nodes(topo, fault)}
                 self._restart(sup, topo, self._config_services(topo, fault))
                 self._forget_stale_services(topo, fault, stale)
         for stage in (services.INFRA, services.IDENTITY, services.OPENSTACK):
             self._start_stage(sup, all_svcs, stage)
         for fault in map(faults.by_name, healing):
-            if fault.restart:
-                self._restart(sup, topo, self._select(topo, fault.restart))
-        if any(faults.by_name(n).cloud for n in healing):
-            self.make_ready(topo)
+            if fault.restart_on_heal:
+                self._restart(sup, topo, self._select(topo, fault.restart_on_heal))
+        if healing:
+            self.make_ready(topo)  # also waits until every worker is seen up again
         for n in healing:
             say(f"healed: {n}")
         return healing
@@ -293,13 +292,16 @@ class Lab:
         return topo
 
     def _select(self, topo: Topology, selectors: tuple[str, ...]) -> list[Service]:
-        """Services by "<role>:<service>" (on the LAST node with that role) or "vcenter:vcsim"."""
+        """Services by "<role>:<service>" (on the LAST node with that role; "<role>!:" the first) or "vcenter:vcsim"."""
         all_svcs = self.services(topo)
         out = []
         for sel in selectors:
             role, name = sel.split(":")
-            node = "vcenter" if role == "vcenter" else topo.nodes_with(role)[-1].name
-            out += [s for s in all_svcs if s.node == node and s.name == name]
+            first = role.endswith("!")
+            role = role.rstrip("!")
+            nodes = topo.nodes_with(role)
+            node = "vcenter" if role == "vcenter" else (nodes[0] if first else nodes[-1]).name
+            out += [s for s in all_svcs if s.node == node and s.name == name and s not in out]
         return out
 
     def _config_services_with_nodes(self, topo: Topology, fault: faults.Fault) -> list[tuple[Service, Any]]:

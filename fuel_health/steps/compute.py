@@ -53,8 +53,29 @@ def boot(ctx: RunContext, zone: Zone, image: str | None = None) -> Any:
     except os_exc.HttpException as exc:
         raise AssertionError(f"nova refused to boot {image} in zone {zone.zone}: {http_error(exc)}") from exc
     what = f"{label(server)} booted from {image} in zone {zone.zone} (boot request {request_id})"
-    return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE"},
-                                   failed={"ERROR"}, timeout=ctx.timeouts.boot, what=what)
+    try:
+        return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE"},
+                                       failed={"ERROR"}, timeout=ctx.timeouts.boot, what=what)
+    except waiters.WaitTimeout as exc:
+        raise AssertionError(f"{exc}{stuck_hint(ctx, server)}") from exc
+
+
+# Where a boot stuck in BUILD is waiting, by its task_state: what the operator should look at.
+STUCK = {None: "nova-conductor or nova-scheduler never picked it up",
+         "scheduling": "nova-conductor or nova-scheduler is not answering",
+         "spawning": "the compute host's hypervisor is not finishing the spawn",
+         "block_device_mapping": "cinder or the compute host is not finishing its volumes",
+         "networking": "neutron is not answering the compute host"}
+
+
+def stuck_hint(ctx: RunContext, server: Any) -> str:
+    """Say which service a server stuck in BUILD waits for (from its task_state and host)."""
+    try:
+        fresh = ctx.conn.compute.get_server(server.id)
+    except os_exc.SDKException:
+        return ""
+    hint = STUCK.get(fresh.task_state, "")
+    return f"; task_state {fresh.task_state}, host {fresh.compute_host or 'none'}" + (f": {hint}" if hint else "")
 
 
 def shared_server(shared: Shared, hypervisor: str) -> Any:

@@ -137,3 +137,21 @@ def check_zones_match(ctx: RunContext, hypervisor: str) -> str:
             f"volume can be attached to instances of zone {zone}; set storage_availability_zone={zone} on the "
             f"{VOLUME_ROLE[hypervisor]} nodes, or fix the zone's aggregate")
     return zone
+
+
+def check_control_services(ctx: RunContext, project: str, binaries: Iterable[str]) -> list[str]:
+    """Check each control service (e.g. nova-conductor, nova-scheduler) has at least one enabled, up instance."""
+    listing = list(ctx.conn.compute.services() if project == "nova" else ctx.conn.block_storage.services())
+    problems, found = [], []
+    for binary in binaries:
+        rows = [s for s in listing if s.binary == binary]
+        usable = [s for s in rows if _state(s) is None]
+        if not rows:
+            problems.append(f"no {binary} registered")
+        elif not usable:
+            problems.append(f"{binary} on {', '.join(s.host for s in rows)} is {_state(rows[0])}")
+        found += [f"{binary}@{s.host}" for s in usable]
+    if problems:
+        raise AssertionError(f"{project} control services: {'; '.join(problems)}: instances/volumes cannot be "
+                             f"scheduled or built (check the {project} services on the controllers)")
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ class TestResult:
 
 @dataclass
 class SuiteRun:
+    run_id: str
     exit_code: int
     wall_s: float
     output: str
@@ -57,11 +59,12 @@ def parse_junit(path: Path) -> dict[str, TestResult]:
 
 
 def run_suite(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 900) -> SuiteRun:
-    junit = tmp / f"junit-{time.monotonic_ns()}.xml"
-    cmd = [FUEL_HEALTH, "run", "--junit", str(junit), "--allure-dir", str(tmp / "allure"), *args]
+    run_id = secrets.token_hex(4)
+    junit = tmp / f"junit-{run_id}.xml"
+    cmd = [FUEL_HEALTH, "run", "--run-id", run_id, "--junit", str(junit), "--allure-dir", str(tmp / "allure"), *args]
     t0 = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
-    run = SuiteRun(res.returncode, round(time.monotonic() - t0, 1), res.stdout + res.stderr, junit=junit)
+    run = SuiteRun(run_id, res.returncode, round(time.monotonic() - t0, 1), res.stdout + res.stderr, junit=junit)
     if junit.exists():
         run.results = parse_junit(junit)
     return run

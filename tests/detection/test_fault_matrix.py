@@ -1,0 +1,156 @@
+"""Proof of detection: each lab fault fails exactly the checks that name it, with an actionable message.
+
+For every fault of the lab's table (devops_envs/local/faults.py) the applicable sets run against the broken
+lab; the test asserts which checks fail (no more, no fewer), that a failing message names the cause, that
+the run ends within its step timeouts, and that after `heal` the sanity set is green again. The matrix is
+written to docs/fault-matrix.md from the run. If a check misses its fault, fix the check, never the matrix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cloud import connect, named
+from suite_run import run_suite
+
+from devops_envs.local import faults
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "fault-matrix.md"
+# Short step timeouts: a fault must fail fast, not by running out a generous production timeout.
+TIMEOUTS = [f"--config-set=timeouts.{k}=40" for k in ("boot", "volume", "attach", "delete")]
+RUN_LIMIT_S = 240
+
+S = "sanity."
+SANITY_VC_COMPUTE = {S + "test_nova_compute.test_vcenter_nova_compute_up", S + "test_hypervisors.test_vcenter_hypervisor_type"}
+SANITY_VC_VOLUME = {S + "test_cinder_volume.test_vcenter_cinder_volume_up", S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host"}
+SMOKE_VC_BOOT = {"smoke.vcenter.test_instance_volume.test_vcenter_instance_with_volume",
+                 "smoke.cross_zone.test_kvm_volume_to_vcenter.test_kvm_volume_refused_by_vcenter_instance"}
+SMOKE_KVM_BOOT = {"smoke.kvm.test_instance_volume.test_kvm_instance_with_volume",
+                  "smoke.cross_zone.test_vcenter_volume_to_kvm.test_vcenter_volume_refused_by_kvm_instance"}
+SMOKE_VC_VOLUME = {"smoke.vcenter.test_instance_volume.test_vcenter_instance_with_volume",
+                   "smoke.cross_zone.test_vcenter_volume_to_kvm.test_vcenter_volume_refused_by_kvm_instance",
+                   "tests_platform.test_vcenter_volume_disk.test_vcenter_volume_is_vm_disk"}
+VC_ZONES = S + "test_zones.test_vcenter_zones_match"
+
+
+@dataclass(frozen=True)
+class Expect:
+    fails: frozenset[str]
+    says: str  # a regex: some failing message (or the one-line "cannot run" reason) names the cause like this
+    cannot_run: bool = False  # exit 3 before any test: the preflight found the cloud unusable
+
+
+def expect(fails: set[str], says: str, cannot_run: bool = False) -> Expect:
+    return Expect(frozenset(fails), says, cannot_run)
+
+
+MATRIX: dict[str, Expect] = {
+    "vcenter-compute-stopped": expect(SANITY_VC_COMPUTE | SMOKE_VC_BOOT, r"nova-compute on vcenter-\w+ is down"),
+    "kvm-compute-stopped": expect({S + "test_nova_compute.test_kvm_nova_compute_up",
+                                   S + "test_hypervisors.test_kvm_hypervisor_type"} | SMOKE_KVM_BOOT,
+                                  r"nova-compute on node-2 is down"),
+    "compute-disabled": expect(SANITY_VC_COMPUTE | {VC_ZONES} | SMOKE_VC_BOOT, r"nova-compute on vcenter-\w+ is disabled"),
+    "vcenter-host-out-of-aggregate": expect(
+        {S + "test_nova_compute.test_vcenter_nova_compute_up", S + "test_hypervisors.test_kvm_hypervisor_type",
+         VC_ZONES} | SMOKE_VC_BOOT, r"is in zone nova, not vcenter \(add the host to an aggregate"),
+    "cross-az-attach-on": expect(
+        {f"configuration.test_cross_az_attach.test_cross_az_attach_is_off[{n}]" for n in ("node-1", "node-2", "node-4")}
+        | {"smoke.cross_zone.test_kvm_volume_to_vcenter.test_kvm_volume_refused_by_vcenter_instance",
+           "smoke.cross_zone.test_vcenter_volume_to_kvm.test_vcenter_volume_refused_by_kvm_instance"},
+        r"cross_az_attach is 'True'"),
+    "testvm-vmdk-deleted": expect({S + "test_images.test_vcenter_image",
+                                   "smoke.cross_zone.test_vmdk_image_in_kvm_zone.test_vmdk_image_not_run_by_kvm"}
+                                  | SMOKE_VC_BOOT, r"image 'TestVM-VMDK' not found in glance"),
+    "testvm-vmdk-no-hypervisor-type": expect(
+        {S + "test_images.test_vcenter_image", "smoke.cross_zone.test_vmdk_image_in_kvm_zone.test_vmdk_image_not_run_by_kvm"},
+        r"property hypervisor_type is None, expected 'vmware'"),
+    "vcenter-cinder-zone-renamed": expect(
+        {f"configuration.test_volume_zones.test_volume_zone_is_nova_zone[{n}-cinder-vmdk]" for n in ("node-5", "node-6")}
+        | SANITY_VC_VOLUME | {VC_ZONES} | SMOKE_VC_VOLUME, r"storage_availability_zone = vcenter-cinder"),
+    "cinder-vmdk-host-differs": expect({"configuration.test_cinder_vmdk_host.test_cinder_vmdk_nodes_share_host",
+                                        S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host"},
+                                       r"do not share one \[DEFAULT\] host"),
+    "cinder-vmdk-node-stopped": expect(set(), ""),  # HA: one node of the pair down is NOT a failure
+    "nova-conductor-stopped": expect(
+        {S + "test_control_services.test_nova_control_services_up", S + "test_nova_compute.test_kvm_nova_compute_up",
+         S + "test_hypervisors.test_kvm_hypervisor_type"} | SANITY_VC_COMPUTE | SMOKE_VC_BOOT | SMOKE_KVM_BOOT
+        | {"smoke.cross_zone.test_vmdk_image_in_kvm_zone.test_vmdk_image_not_run_by_kvm"},
+        r"nova-conductor on node-1 is down"),
+    "nova-scheduler-stopped": expect(
+        {S + "test_control_services.test_nova_control_services_up"} | SMOKE_VC_BOOT | SMOKE_KVM_BOOT
+        | {"smoke.cross_zone.test_vmdk_image_in_kvm_zone.test_vmdk_image_not_run_by_kvm"},
+        r"nova-scheduler on node-1 is down"),
+    "cinder-api-stopped": expect(
+        {S + "test_cinder_volume.test_kvm_cinder_volume_up", S + "test_zones.test_kvm_zones_match",
+         "smoke.kvm.test_instance_volume.test_kvm_instance_with_volume", S + "test_control_services.test_cinder_scheduler_up",
+         "smoke.cross_zone.test_kvm_volume_to_vcenter.test_kvm_volume_refused_by_vcenter_instance"}
+        | SANITY_VC_VOLUME | {VC_ZONES} | SMOKE_VC_VOLUME, r"Unable to establish connection to http://127.0.0.1:8776"),
+    "cinder-scheduler-stopped": expect(
+        {S + "test_control_services.test_cinder_scheduler_up", "smoke.kvm.test_instance_volume.test_kvm_instance_with_volume",
+         "smoke.cross_zone.test_kvm_volume_to_vcenter.test_kvm_volume_refused_by_vcenter_instance"} | SMOKE_VC_VOLUME,
+        r"cinder-scheduler on node-1 is down"),
+    "glance-api-stopped": expect(
+        {S + "test_images.test_kvm_image", S + "test_images.test_vcenter_image",
+         "smoke.cross_zone.test_vmdk_image_in_kvm_zone.test_vmdk_image_not_run_by_kvm"} | SMOKE_VC_BOOT | SMOKE_KVM_BOOT,
+        r"9292"),
+    "keystone-stopped": expect(set(), r"cannot run: .*keystone", cannot_run=True),
+    "vcenter-down": expect(set(), r"cannot run: vCenter at 127.0.0.1:\d+ is unreachable", cannot_run=True),
+}
+
+
+@pytest.fixture(scope="module")
+def rows():
+    """Collects the matrix while it runs; writes docs/fault-matrix.md when the module is done."""
+    collected: list[tuple[str, str, list[str], str]] = []
+    yield collected
+    lines = ["# Fault matrix: what each lab fault makes fail",
+             "", "Generated by `tests/detection/test_fault_matrix.py` on the local lab (`make test`). Each fault "
+             "breaks exactly one thing (`python -m devops_envs.local fault <name>`); the suite runs with 40 s step "
+             "timeouts. Test ids are relative to `fuel_health.tests`.", "",
+             "| fault | what it breaks | failing checks | first message |", "|---|---|---|---|"]
+    for name, breaks, failing, message in collected:
+        fails = "<br>".join(f"`{t}`" for t in failing) or "none (must stay green)"
+        lines.append(f"| `{name}` | {breaks} | {fails} | {message.replace('|', '/')} |")
+    DOC.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("fault", list(MATRIX))
+def test_fault_is_detected(lab, tmp_path, rows, fault):
+    spec, want = faults.by_name(fault), MATRIX[fault]
+    lab.fault(fault)
+    try:
+        run = run_suite(tmp_path, "-n", "2", *TIMEOUTS)
+    finally:
+        lab.heal(fault)
+    failing = sorted(run.failed)
+    if want.cannot_run:
+        reason = next((line for line in run.output.splitlines() if line.startswith("Exit: ")), "")
+        rows.append((fault, spec.breaks, ["(none run: exit 3, cannot run)"], _one_line(reason.removeprefix("Exit: "))))
+        assert run.exit_code == 3 and not run.results, run.output[-2000:]
+        assert re.search(want.says, reason), reason
+    else:
+        first = next((run.results[t].message for t in failing if re.search(want.says, run.results[t].message)), "")
+        rows.append((fault, spec.breaks, failing, _one_line(first or (run.results[failing[0]].message if failing else ""))))
+        assert set(failing) == want.fails, f"unexpected: {set(failing) - want.fails}, missed: {want.fails - set(failing)}"
+        assert run.exit_code == (1 if want.fails else 0), run.output[-2000:]
+        if want.fails:
+            assert first, f"no failing message says /{want.says}/"
+    assert run.wall_s < RUN_LIMIT_S
+    assert named(connect(lab), f"ostf-{run.run_id}-") == [], "the run left resources behind"
+    after = run_suite(tmp_path, "--set", "sanity")
+    assert after.exit_code == 0 and after.failed == set(), f"still failing after heal: {after.failed}"
+
+
+def test_healthy_lab_is_green_five_times_in_a_row(lab, tmp_path):
+    for i in range(5):
+        run = run_suite(tmp_path, "-n", "2")
+        assert run.exit_code == 0 and not run.failed, f"run {i + 1}: {sorted(run.failed)}\n{run.output[-1500:]}"
+        assert named(connect(lab), f"ostf-{run.run_id}-") == []
+
+
+def _one_line(text: str) -> str:
+    text = text.replace("fuel_health.ostf.StepFailed: ", "").splitlines()[0] if text else ""
+    return text[:240] + ("..." if len(text) > 240 else "")

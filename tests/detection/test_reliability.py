@@ -1,0 +1,132 @@
+"""The suite stays safe when the run itself is interrupted, killed, doubled or pointed at a bad cloud."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from cloud import connect, named
+from suite_run import FUEL_HEALTH, run_suite
+
+from fuel_health.resources import new_run_id
+
+
+def start_run(tmp: Path, run_id: str, *args: str) -> subprocess.Popen:
+    cmd = [FUEL_HEALTH, "run", "--set", "smoke", "--run-id", run_id, "--junit", str(tmp / f"{run_id}.xml"),
+           "--allure-dir", str(tmp / "allure"), *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def wait_for_resource(conn, start: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if named(conn, start):
+            return
+        assert proc.poll() is None, f"run ended before creating anything:\n{proc.stdout.read()}"
+        time.sleep(0.3)
+    pytest.fail(f"no resource named {start}* after {timeout} s")
+
+
+@pytest.mark.parametrize("sig, workers", [(signal.SIGINT, []), (signal.SIGTERM, []), (signal.SIGINT, ["-n", "2"]),
+                                          (signal.SIGTERM, ["-n", "2"])],
+                         ids=["sigint-serial", "sigterm-serial", "sigint-xdist", "sigterm-xdist"])
+def test_interrupt_mid_test_leaves_nothing(lab, tmp_path, sig, workers):
+    conn = connect(lab)
+    run_id = new_run_id()
+    proc = start_run(tmp_path, run_id, *workers)
+    wait_for_resource(conn, f"ostf-{run_id}-", proc)
+    os.killpg(proc.pid, sig) if workers else proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=180)
+    assert proc.returncode != 0
+    assert "interrupt" in out.lower(), out[-2000:]
+    assert named(conn, f"ostf-{run_id}-") == []
+
+
+def test_cleanup_after_sigkill_removes_that_run_only(lab, tmp_path):
+    conn = connect(lab)
+    run_id, other = new_run_id(), new_run_id()
+    flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
+    image = conn.image.find_image("TestVM", ignore_missing=False)
+    zone = yaml.safe_load(lab.paths.suite_config.read_text())["hypervisors"]["kvm"]["zone"]
+    # Someone else's resource with our prefix but another run id, and one of a user: both must survive.
+    theirs = [conn.compute.create_server(name=n, image_id=image.id, flavor_id=flavor.id, networks="none",
+                                         availability_zone=zone) for n in (f"ostf-{other}-main-server-1",
+                                                                           f"handmade-{run_id}")]
+    try:
+        proc = start_run(tmp_path, run_id)
+        wait_for_resource(conn, f"ostf-{run_id}-", proc)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        res = subprocess.run([FUEL_HEALTH, "cleanup", "--run-id", run_id], capture_output=True, text=True,
+                             timeout=300)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert named(conn, f"ostf-{run_id}-") == []
+        assert {s.name for s in conn.compute.servers()} >= {s.name for s in theirs}
+    finally:
+        for server in theirs:
+            conn.compute.delete_server(server, ignore_missing=True)
+        for server in theirs:
+            conn.compute.wait_for_delete(server, wait=120)
+
+
+def test_two_runs_at_once_do_not_interfere(lab, tmp_path):
+    runs = [start_run(tmp_path, new_run_id()) for _ in range(2)]
+    outputs = [p.communicate(timeout=600)[0] for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], "\n".join(o[-1500:] for o in outputs)
+
+
+def one_line_exit_3(run) -> str:
+    assert run.exit_code == 3, run.output[-1500:]
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert len(lines) <= 2, run.output
+    return run.output
+
+
+def bad_config(lab, tmp_path: Path, change) -> Path:
+    cfg = yaml.safe_load(lab.paths.suite_config.read_text())
+    clouds = yaml.safe_load(lab.paths.clouds_yaml.read_text())
+    change(cfg, clouds)
+    (tmp_path / "clouds.yaml").write_text(yaml.safe_dump(clouds))
+    cfg["cloud"]["clouds_yaml"] = str(tmp_path / "clouds.yaml")
+    path = tmp_path / "cfg.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.mark.parametrize("what, change, says", [
+    ("wrong keystone password", lambda c, k: k["clouds"]["fuel-dualhv-lab"]["auth"].update(password="nope"),
+     "credentials"),
+    ("keystone unreachable", lambda c, k: k["clouds"]["fuel-dualhv-lab"]["auth"].update(
+        auth_url="http://127.0.0.1:1/v3"), "keystone"),
+    ("vCenter unreachable", lambda c, k: c["vcenter"].update(port=1), "vcenter"),
+    ("wrong vCenter password", lambda c, k: c["vmware_attributes"]["availability_zones"][0].update(
+        vcenter_password="nope"), "vcenter"),
+    ("vCenter TLS verified by default", lambda c, k: c["vcenter"].pop("insecure"), "certificate"),
+])
+def test_cannot_run_is_fast_and_one_line(lab, tmp_path, what, change, says):
+    run = run_suite(tmp_path, "--config", str(bad_config(lab, tmp_path, change)))
+    out = one_line_exit_3(run)
+    assert says in out.lower(), out
+    assert run.wall_s < 30, f"{what}: took {run.wall_s} s"
+
+
+def test_passwords_never_reach_reports_or_logs(lab, tmp_path):
+    """Secrets of the lab must not appear in the suite's output, JUnit or allure results."""
+    lab.fault("cinder-api-stopped")  # failing tests write the most text: messages, tracebacks, captured logs
+    try:
+        run = run_suite(tmp_path, "--set", "sanity,smoke")
+    finally:
+        lab.heal("cinder-api-stopped")
+    assert run.failed, "the fault should have made tests fail"
+    secrets = [v for v in yaml.safe_load(lab.paths.secrets.read_text()).values() if len(v) >= 8]
+    texts = {"output": run.output}
+    for path in [run.junit, *(tmp_path / "allure").glob("*")]:
+        texts[str(path)] = Path(path).read_text(errors="replace")
+    leaks = [f"{where}" for where, text in texts.items() for s in secrets if s in text]
+    assert leaks == []
