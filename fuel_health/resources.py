@@ -111,6 +111,7 @@ class Cleanup:
     def run(self, *, raise_errors: bool = True) -> list[str]:
         """Run everything newest first; NotFound counts as done; report all failures at the end."""
         errors: list[str] = []
+        interrupted: KeyboardInterrupt | None = None
         while True:
             with self._lock:
                 if not self._items:
@@ -120,8 +121,15 @@ class Cleanup:
                 fn()
             except os_exc.NotFoundException:
                 pass  # already gone: that is what we wanted
+            except KeyboardInterrupt as exc:
+                # Ctrl-C (or SIGTERM) during cleanup: finish it first, then let the interrupt through.
+                interrupted = interrupted or exc
+                with self._lock:
+                    self._items.append((description, fn))  # its delete/wait was cut short: run it again
             except Exception as exc:
                 errors.append(f"{description}: {_one_line(exc)}")
+        if interrupted is not None:
+            raise interrupted
         if errors and raise_errors:
             raise CleanupFailed(errors)
         return errors

@@ -273,7 +273,7 @@ class Lab:
         """Return once the APIs show stopped workers as down, as an operator would see them."""
         down = []
         for svc in stopped:
-            if svc.name in ("nova-compute", "cinder-volume"):
+            if svc.name in ("nova-compute", "cinder-volume", "nova-conductor", "nova-scheduler", "cinder-scheduler"):
                 node = next(n for n in topo.nodes if n.name == svc.node)
                 host = services.service_host(self.paths, node, svc.name)
                 # An HA peer with the same host keeps the row up: that is the point of the pair.

@@ -149,7 +149,17 @@ def remove(ctx: RunContext, volume: Any) -> None:
             with contextlib.suppress(os_exc.NotFoundException):
                 ctx.conn.compute.delete_volume_attachment(attachment["server_id"], volume.id)
     if fresh.status not in DELETABLE or fresh.attachments:
-        _wait_free(ctx, volume)
+        try:
+            _wait_free(ctx, volume)
+        except waiters.WaitTimeout:
+            if _get(ctx, volume).status != "creating":
+                raise
+            # Never scheduled (cinder-scheduler down): only an admin force-delete removes it; a create
+            # processed later finds no volume and stops there.
+            ctx.conn.block_storage.force_delete_volume(volume.id)
+            waiters.wait_for_delete(lambda: _get(ctx, volume), timeout=ctx.timeouts.delete,
+                                    what=f"{label(volume)} being force-deleted")
+            return
     delete(ctx, volume)
 
 
