@@ -105,8 +105,10 @@ def vcenter_session(cfg: ClusterConfig, *, timeout: float | None = None) -> Iter
     vc = cfg.vcenter
     if vc is None:
         raise ConfigError("vmware_attributes", "vCenter is not configured", "cluster.use_vcenter is false")
+    # TLS is verified unless the config says insecure (a lab's self-signed cert). The context is explicit:
+    # without one, pyvmomi silently skips verification for localhost/127.0.0.1.
     si = SmartConnect(host=vc.host, port=vc.port, user=vc.username, pwd=vc.password.reveal(),
-                      # TLS is verified unless the config says insecure (a lab's self-signed cert).
+                      sslContext=None if vc.insecure else ssl.create_default_context(),
                       disableSslCertValidation=vc.insecure,
                       httpConnectionTimeout=int(timeout or cfg.timeouts.vcenter))
     try:
