@@ -16,6 +16,7 @@ All state lives in `config.stash`: nothing module-global, so xdist workers share
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -330,6 +331,14 @@ class _RunPlugin:
         errors = run_pending(self.state)
         for line in errors:
             sys.stderr.write(f"fuel-health: cleanup failed: {line}\n")
+        if exitstatus == pytest.ExitCode.INTERRUPTED and self.state.active and self.state.cfg is not None:
+            # Ctrl-C can land between a create call and the registration of its cleanup: sweep this run's
+            # names too. A sweep error must never hide the interrupt itself.
+            cfg = self.state.cfg
+            with contextlib.suppress(Exception):
+                for line in resources.sweep(clients.openstack_connection(cfg), cfg.resource_prefix,
+                                            self.state.run_id):
+                    sys.stderr.write(f"fuel-health: interrupted run, swept: {line}\n")
         if not self.state.active or _is_worker(self.config):
             return
         # Nothing to check here, or a test module that does not import: "cannot run", not healthy/interrupted.
