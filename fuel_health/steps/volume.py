@@ -148,19 +148,26 @@ def remove(ctx: RunContext, volume: Any) -> None:
         if attachment.get("server_id"):
             with contextlib.suppress(os_exc.NotFoundException):
                 ctx.conn.compute.delete_volume_attachment(attachment["server_id"], volume.id)
+    if fresh.status == "creating" and not getattr(fresh, "host", None):
+        _force_delete(ctx, volume)  # never scheduled: nothing will make it deletable any sooner
+        return
     if fresh.status not in DELETABLE or fresh.attachments:
         try:
             _wait_free(ctx, volume)
         except waiters.WaitTimeout:
             if _get(ctx, volume).status != "creating":
                 raise
-            # Never scheduled (cinder-scheduler down): only an admin force-delete removes it; a create
-            # processed later finds no volume and stops there.
-            ctx.conn.block_storage.force_delete_volume(volume.id)
-            waiters.wait_for_delete(lambda: _get(ctx, volume), timeout=ctx.timeouts.delete,
-                                    what=f"{label(volume)} being force-deleted")
+            _force_delete(ctx, volume)
             return
     delete(ctx, volume)
+
+
+def _force_delete(ctx: RunContext, volume: Any) -> None:
+    """Admin force-delete of a volume stuck `creating` (cinder-scheduler down): a create processed later
+    finds no volume and stops there."""
+    ctx.conn.block_storage.delete_volume(volume.id, force=True)
+    waiters.wait_for_delete(lambda: _get(ctx, volume), timeout=ctx.timeouts.delete,
+                            what=f"{label(volume)} being force-deleted")
 
 
 def attach_refused(ctx: RunContext, server: Any, volume: Any) -> os_exc.HttpException:
