@@ -228,7 +228,7 @@ def test_added_methods_and_task_entity_fix(content, pyvmomi: ModuleType) -> None
 def test_credentials_are_required(vcsimd: Path) -> None:
     proc = subprocess.run([str(vcsimd), "-l", "127.0.0.1:0", "-user", USER], capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "-user and -pass are required" in proc.stderr
+    assert "-user and -pass (or $VCSIM_PASSWORD) are required" in proc.stderr
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def test_build_is_skipped_when_up_to_date(vcsimd: Path) -> None:
 
 def test_patched_files_lists_the_targets_of_our_patches() -> None:
     patches = sorted((vcsim_build.SRC_DIR / "patches").glob("*.patch"))
-    assert len(patches) == 7
+    assert len(patches) == 8
     targets = {f for p in patches for f in vcsim_build.patched_files(p)}
     assert "simulator/property_collector.go" in targets
     if vcsim_build.GOVMOMI_SRC.is_dir():  # every patch targets an existing file of Debian's govmomi
