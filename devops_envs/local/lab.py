@@ -131,10 +131,19 @@ class Lab:
 
     def _start_stage(self, sup: supervisor.Supervisor, all_svcs: list[Service], stage: int) -> None:
         svcs = [s for s in all_svcs if s.stage == stage]
-        started = [s.key for s in svcs if sup.start(s)]
-        if started:
-            say(f"started {', '.join(started)}")
-        self.wait_ready(sup, svcs, STAGE_TIMEOUT[stage])
+        # HA peers (same host, same RPC queue) start after the first is serving: started together on fresh
+        # state, both insert the service row and leave a dead duplicate behind.
+        seen: set[str] = set()
+        first, peers = [], []
+        for svc in svcs:
+            (peers if svc.queue and svc.queue in seen else first).append(svc)
+            if svc.queue:
+                seen.add(svc.queue)
+        for group in (first, peers):
+            started = [s.key for s in group if sup.start(s)]
+            if started:
+                say(f"started {', '.join(started)}")
+            self.wait_ready(sup, group, STAGE_TIMEOUT[stage])
 
     def wait_ready(self, sup: supervisor.Supervisor, svcs: list[Service], timeout: float) -> None:
         deadline = time.monotonic() + timeout
