@@ -32,6 +32,7 @@ class Fault:
     stop: tuple[str, ...] = ()  # services to stop, as "<role>:<service>" (last such node) or "vcenter:vcsim"
     config: tuple[ConfigEdit, ...] = ()
     cloud: tuple[str, ...] = ()  # cloud_setup.py action + args; `heal` re-runs the idempotent `ready`
+    heal_cloud: tuple[str, ...] = ()  # cloud_setup.py action + args that undoes what `ready` cannot
     needs_vcenter: bool = False
     is_failure: bool = True  # False: the cloud must stay healthy (HA keeps working)
     # Restarted on heal: workers that keep a session to what the fault broke (e.g. the simulator lost its state).
@@ -81,6 +82,8 @@ FAULTS: tuple[Fault, ...] = (
           stop=("cinder-vmdk:cinder-volume",), needs_vcenter=True, is_failure=False),
     Fault("vcenter-down", "the vCenter simulator is stopped", stop=("vcenter:vcsim",), needs_vcenter=True,
           restart_on_heal=("vcenter-compute:nova-compute", "cinder-vmdk:cinder-volume", "cinder-vmdk!:cinder-volume")),
+    Fault("vcenter-vm-deleted", "a server's VM is destroyed in vCenter behind nova's back (nova still says ACTIVE)",
+          cloud=("delete-vm", "{vc_zone}"), heal_cloud=("heal-delete-vm", "{vc_zone}"), needs_vcenter=True),
     Fault("nova-conductor-stopped", "nova-conductor is stopped", stop=("controller:nova-conductor",)),
     Fault("nova-scheduler-stopped", "nova-scheduler is stopped", stop=("controller:nova-scheduler",)),
     Fault("cinder-api-stopped", "cinder-api is stopped", stop=("controller:cinder-api",)),
@@ -97,6 +100,7 @@ def by_name(name: str) -> Fault:
     raise LabError(f"unknown fault {name!r} (known: {', '.join(f.name for f in FAULTS)})")
 
 
-def cloud_args(fault: Fault, topo: Topology) -> list[str]:
-    values = {"vc_host": _vc_host(topo) if topo.vcenter_zone else ""}
-    return [a.format(**values) for a in fault.cloud]
+def cloud_args(fault: Fault, topo: Topology, heal: bool = False) -> list[str]:
+    values = {"vc_host": _vc_host(topo) if topo.vcenter_zone else "",
+              "vc_zone": _az(topo) if topo.vcenter_zone else ""}
+    return [a.format(**values) for a in (fault.heal_cloud if heal else fault.cloud)]

@@ -244,7 +244,7 @@ class Lab:
             self._render_with_faults(topo)
             self._restart(sup, topo, self._config_services(topo, fault))
         if fault.cloud:
-            self.cloud_setup(fault.cloud[0], {"args": faults.cloud_args(fault, topo)[1:]})
+            self._fault_cloud_setup(topo, faults.cloud_args(fault, topo))
         say(f"fault on: {name}: {fault.breaks}")
         return fault
 
@@ -272,11 +272,21 @@ class Lab:
         for fault in map(faults.by_name, healing):
             if fault.restart_on_heal:
                 self._restart(sup, topo, self._select(topo, fault.restart_on_heal))
+            if fault.heal_cloud:
+                self._fault_cloud_setup(topo, faults.cloud_args(fault, topo, heal=True))
         if healing:
             self.make_ready(topo)  # also waits until every worker is seen up again
         for n in healing:
             say(f"healed: {n}")
         return healing
+
+    def _fault_cloud_setup(self, topo: Topology, args: list[str]) -> None:
+        spec: dict[str, Any] = {"args": args[1:]}
+        zone = topo.vcenter_zone
+        if zone is not None:
+            spec["vcenter"] = {"host": zone.host, "port": int(topo.vcenter.get("port", 18990)),
+                               "username": zone.username, "password": render.vcenter_password(topo, self.secrets())}
+        self.cloud_setup(args[0], spec)
 
     def _wait_seen_down(self, topo: Topology, stopped: list[Service]) -> None:
         """Return once the APIs show stopped workers as down, as an operator would see them."""

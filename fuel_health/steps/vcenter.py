@@ -193,3 +193,59 @@ def check_disk_attached(ctx: RunContext, vm: Any, volume: Any) -> str:
     uuids = [getattr(d.backing, "uuid", None) for d in disks]
     raise AssertionError(f"{_vm_label(vm)} has no disk for {volume_steps.label(volume)} (its {len(disks)} disk(s) have "
                          f"uuids {', '.join(map(str, uuids)) or 'none'}): cinder/nova say attached, vCenter does not")
+
+
+# Statuses in which nova's VMware driver has a VM for the instance (ERROR and BUILD may have none).
+SETTLED = frozenset({"ACTIVE", "SHUTOFF", "PAUSED", "SUSPENDED"})
+
+
+def _settled(server: Any) -> bool:
+    return server.status in SETTLED and not server.task_state
+
+
+def settled_instances(ctx: RunContext) -> list[Any]:
+    """Return every project's instances on the configured vCenter computes that are settled (no task running)."""
+    vc = _vc(ctx)
+    found = []
+    for nc in vc.nova_computes:
+        servers = ctx.conn.compute.servers(all_projects=True, compute_host=vc.compute_host(nc))
+        found += [s for s in servers if _settled(s)]
+    return found
+
+
+def vm_instance_uuids(ctx: RunContext) -> set[str]:
+    """Return the instanceUuid of every VM in vCenter, in one property-collector pass (not one call per VM)."""
+    from pyVmomi import vim, vmodl
+
+    content = session(ctx).content
+    pc = vmodl.query.PropertyCollector
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    try:
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[
+                pc.TraversalSpec(name="vms", path="view", skip=False, type=vim.view.ContainerView)])],
+            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=["config.instanceUuid"])])
+        uuids: set[str] = set()
+        result = content.propertyCollector.RetrievePropertiesEx([spec], pc.RetrieveOptions())
+        while result is not None:
+            uuids |= {prop.val for obj in result.objects for prop in (obj.propSet or []) if prop.val}
+            token = result.token
+            result = content.propertyCollector.ContinueRetrievePropertiesEx(token) if token else None
+        return uuids
+    finally:
+        view.Destroy()
+
+
+def check_instances_have_vms(ctx: RunContext, servers: list[Any], uuids: set[str]) -> str:
+    """Check each settled instance has a VM in vCenter; one that lost it is named with the operator's fix."""
+    orphans = []
+    for server in (s for s in servers if s.id not in uuids):
+        # Another run may have started deleting it since the list: only a still-settled instance counts.
+        fresh = ctx.conn.compute.find_server(server.id, all_projects=True)
+        if fresh is not None and _settled(fresh):
+            orphans.append(f"{compute.label(fresh)} {fresh.status} on {fresh.compute_host}")
+    if orphans:
+        raise AssertionError(f"{len(orphans)} instance(s) nova runs in the vCenter zone have no VM in vCenter "
+                             f"{_vc(ctx).host}: {'; '.join(orphans)}. Their VMs were deleted or unregistered in "
+                             "vCenter behind nova's back; restore or re-register the VMs, or delete the servers")
+    return f"{len(servers)} instance(s), each with its VM"

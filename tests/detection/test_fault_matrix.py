@@ -95,6 +95,8 @@ MATRIX: dict[str, Expect] = {
                                         S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host"},
                                        r"do not share one \[DEFAULT\] host"),
     "cinder-vmdk-node-stopped": expect(set(), ""),  # HA: one node of the pair down is NOT a failure
+    "vcenter-vm-deleted": expect({"tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
+                                 r"no VM in vCenter .*lab-fault-orphan .*behind nova's back"),
     "nova-conductor-stopped": vc_boot_broken(
         {NOVA_CONTROL, S + "test_nova_compute.test_kvm_nova_compute_up",
          S + "test_hypervisors.test_kvm_hypervisor_type"} | SANITY_VC_COMPUTE | SMOKE_VC_BOOT | SMOKE_KVM_BOOT

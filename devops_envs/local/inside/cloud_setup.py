@@ -180,8 +180,51 @@ def fault_drop_image_property(conn, name, prop):
                      headers={"Content-Type": "application/openstack-images-v2.1-json-patch"})
 
 
+# An operator's long-lived server, not the suite's: the suite must find the orphan without having made it.
+ORPHAN = "lab-fault-orphan"
+
+
+def _vcenter_session():
+    from oslo_vmware import api
+
+    vc = SPEC["vcenter"]
+    return api.VMwareAPISession(vc["host"], vc["username"], vc["password"], api_retry_count=2,
+                                task_poll_interval=0.3, port=vc["port"], insecure=True)
+
+
+def fault_delete_vm(conn, zone):
+    """Boot a server in the vCenter zone, then destroy its VM in vCenter: nova still says ACTIVE."""
+    server = conn.compute.find_server(ORPHAN)
+    if server is None:
+        image = conn.image.find_image("TestVM-VMDK", ignore_missing=False)
+        flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
+        server = conn.compute.create_server(name=ORPHAN, image_id=image.id, flavor_id=flavor.id, networks="none",
+                                            availability_zone=zone)
+    server = conn.compute.wait_for_server(server, status="ACTIVE", wait=120, interval=1)
+    session = _vcenter_session()
+    try:
+        vim = session.vim
+        vm = session.invoke_api(vim, "FindByUuid", vim.service_content.searchIndex, uuid=server.id,
+                                vmSearch=True, instanceUuid=True)
+        if vm is None:
+            return
+        session.wait_for_task(session.invoke_api(vim, "PowerOffVM_Task", vm))
+        session.wait_for_task(session.invoke_api(vim, "Destroy_Task", vm))
+    finally:
+        session.logout()
+
+
+def heal_delete_vm(conn, zone):
+    """The operator's fix: delete the orphaned server (nova's VMware driver deletes a server whose VM is gone)."""
+    server = conn.compute.find_server(ORPHAN)
+    if server is not None:
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, wait=120, interval=1)
+
+
 FAULTS = {"disable-compute": fault_disable_compute, "aggregate-remove": fault_aggregate_remove,
-          "delete-image": fault_delete_image, "drop-image-property": fault_drop_image_property}
+          "delete-image": fault_delete_image, "drop-image-property": fault_drop_image_property,
+          "delete-vm": fault_delete_vm, "heal-delete-vm": heal_delete_vm}
 
 
 def main():
