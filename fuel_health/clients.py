@@ -22,7 +22,7 @@ from keystoneauth1 import exceptions as ksa_exc
 from openstack import exceptions as os_exc
 from openstack.config import OpenStackConfig
 
-from fuel_health import request_ids
+from fuel_health import metrics, request_ids
 from fuel_health.config_model import ClusterConfig, ConfigError, Node
 from fuel_health.secret import reveal
 
@@ -94,6 +94,7 @@ def openstack_connection(cfg: ClusterConfig, *, run_id: str | None = None,
     conn = openstack.connection.Connection(
         config=region, global_request_id=global_request_id(run_id) if run_id else None)
     request_ids.install(conn)
+    metrics.install(conn)
     return conn
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 import fuel_health.tests
-from fuel_health import clients, ostf, params, resources, selection
+from fuel_health import clients, metrics, ostf, params, resources, selection
 from fuel_health import config as config_mod
 from fuel_health.config_model import ClusterConfig, ConfigError
 from fuel_health.resources import Cleanup
@@ -64,6 +64,7 @@ class RunState:
 
 
 STATE = pytest.StashKey[RunState]()
+TALLY = pytest.StashKey[metrics.Tally]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -294,7 +295,16 @@ class _RunPlugin:
     # --- results ---
 
     @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
+        with metrics.tally() as counts:
+            item.stash[TALLY] = counts
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+        counts = item.stash.get(TALLY, None)
+        if call.when == "teardown" and counts is not None and ostf.meta_of(getattr(item, "function", None)):
+            item.user_properties += counts.properties()  # JUnit: what the test asked of the cloud
         excinfo = call.excinfo
         if excinfo is not None and isinstance(excinfo.value, ostf.StepFailed) \
                 and ostf.meta_of(getattr(item, "function", None)) is not None \

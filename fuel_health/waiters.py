@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from keystoneauth1 import exceptions as ksa_exc
@@ -62,11 +62,15 @@ class ResourceFailed(WaitFailed):
 
 @dataclass
 class PollStats:
-    """Counts of one `counting()` block, for benchmarks: waits, polls, seconds spent waiting."""
+    """Counts of one `counting()` block, for benchmarks: waits, polls, seconds spent waiting.
+
+    `gaps` holds, per successful wait, the time between the poll that still saw the old state and the one
+    that saw the new state: how late the waiter can have been, at most (0 when the first poll saw it)."""
 
     waits: int = 0
     polls: int = 0
     seconds: float = 0.0
+    gaps: list[float] = field(default_factory=list)
 
 
 _STATS: ContextVar[PollStats | None] = ContextVar("fuel_health_poll_stats", default=None)
@@ -83,12 +87,14 @@ def counting() -> Iterator[PollStats]:
         _STATS.reset(token)
 
 
-def _note(polls: int, elapsed: float) -> None:
+def _note(polls: int, elapsed: float, gap: float | None = None) -> None:
     stats = _STATS.get()
     if stats is not None:
         stats.waits += 1
         stats.polls += polls
         stats.seconds += elapsed
+        if gap is not None:
+            stats.gaps.append(gap)
 
 
 def _status(resource: Any) -> str | None:
@@ -153,8 +159,10 @@ def wait_for_status(
     resource: Any = None
     status: str | None = None
     delays = backoff.delays()
+    poll_at = prev_poll_at = start
     while True:
         polls += 1
+        prev_poll_at, poll_at = poll_at, clock()
         try:
             resource = get()
             transient = 0
@@ -176,7 +184,7 @@ def wait_for_status(
             status = _status(resource)
             label = what or _describe(resource)
             if status is not None and status.lower() in ready_set:
-                _note(polls, clock() - start)
+                _note(polls, clock() - start, poll_at - prev_poll_at)
                 return resource
             if status is not None and status.lower() in failed_set:
                 elapsed = clock() - start
@@ -217,13 +225,15 @@ def wait_for_delete(
     resource: Any = None
     status: str | None = None
     delays = backoff.delays()
+    poll_at = prev_poll_at = start
     while True:
         polls += 1
+        prev_poll_at, poll_at = poll_at, clock()
         try:
             resource = get()
             transient = 0
         except os_exc.NotFoundException:
-            _note(polls, clock() - start)
+            _note(polls, clock() - start, poll_at - prev_poll_at)
             return
         except Exception as exc:
             transient += 1
@@ -232,7 +242,7 @@ def wait_for_delete(
                 raise
         else:
             if resource is None:  # find_*() style getters answer None when gone
-                _note(polls, clock() - start)
+                _note(polls, clock() - start, poll_at - prev_poll_at)
                 return
             status = _status(resource)
             if status is not None and status.lower() in failed_set:

@@ -153,3 +153,10 @@ def test_wait_for_delete_times_out(clock):
     with pytest.raises(waiters.WaitTimeout, match=r"^server s1: still there \(ACTIVE\) 3.0 s after delete"):
         waiters.wait_for_delete(sequence(Server("s1", "ACTIVE")), timeout=3, what="server s1", clock=clock,
                                 sleep=clock.sleep)
+
+
+def test_detection_gap_is_the_time_between_the_last_two_polls(clock):
+    with waiters.counting() as stats:
+        wait(sequence(Server("s1", "BUILD"), Server("s1", "BUILD"), Server("s1", "ACTIVE")), clock, timeout=10)
+        wait(sequence(Server("s2", "ACTIVE")), clock, timeout=10)
+    assert stats.gaps == [pytest.approx(0.3), 0.0]  # slept 0.2 then 0.3: seen at most 0.3 s late; then at once

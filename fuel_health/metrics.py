@@ -1,0 +1,67 @@
+"""What one test asked of the cloud: API calls counted at the HTTP layer, waits and polls.
+
+The plugin opens a `Tally` around each test (setup, call and teardown) and writes it into the test's
+JUnit properties, so benchmarks and Jenkins read the same figures. Only OpenStack API calls made through
+the suite's openstacksdk connections count; pyvmomi's SOAP calls to vCenter do not go through `requests`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from fuel_health import waiters
+
+
+@dataclass
+class Tally:
+    calls: Counter[str] = field(default_factory=Counter)  # "GET :8774" -> count
+    polls: waiters.PollStats = field(default_factory=waiters.PollStats)
+
+    def properties(self) -> list[tuple[str, str]]:
+        """JUnit properties: api_calls, api_calls_by, waits, polls, wait_s, detect_gaps_s."""
+        by = ", ".join(f"{k} {n}" for k, n in sorted(self.calls.items()))
+        gaps = ",".join(f"{g:.3f}" for g in self.polls.gaps)
+        return [("api_calls", str(sum(self.calls.values()))), ("api_calls_by", by),
+                ("waits", str(self.polls.waits)), ("polls", str(self.polls.polls)),
+                ("wait_s", f"{self.polls.seconds:.2f}"), ("detect_gaps_s", gaps)]
+
+
+_CURRENT: ContextVar[Tally | None] = ContextVar("fuel_health_tally", default=None)
+
+
+@contextmanager
+def tally() -> Iterator[Tally]:
+    """Count the API calls and waits made inside the block (this thread/context only)."""
+    current = Tally()
+    token = _CURRENT.set(current)
+    try:
+        with waiters.counting() as polls:
+            current.polls = polls
+            yield current
+    finally:
+        _CURRENT.reset(token)
+
+
+def count(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """`requests` response hook: one API call, keyed by method and service port (or host)."""
+    current = _CURRENT.get()
+    if current is not None:
+        request = getattr(response, "request", None)
+        url = urlsplit(getattr(request, "url", "") or "")
+        where = f":{url.port}" if url.port else url.hostname or "?"
+        current.calls[f"{getattr(request, 'method', '?')} {where}"] += 1
+    return response
+
+
+def install(conn: Any) -> None:
+    """Hook an openstacksdk Connection's HTTP session so its calls are counted (no-op if impossible)."""
+    requests_session = getattr(getattr(conn, "session", None), "session", None)
+    hooks = getattr(requests_session, "hooks", None)
+    if isinstance(hooks, dict) and count not in hooks.setdefault("response", []):
+        hooks["response"].append(count)
