@@ -21,13 +21,14 @@ from fuel_health import waiters
 @dataclass
 class Tally:
     calls: Counter[str] = field(default_factory=Counter)  # "GET :8774" -> count
+    http_s: float = 0.0  # time the cloud took to answer (request sent to headers received)
     polls: waiters.PollStats = field(default_factory=waiters.PollStats)
 
     def properties(self) -> list[tuple[str, str]]:
-        """JUnit properties: api_calls, api_calls_by, waits, polls, wait_s, detect_gaps_s."""
+        """JUnit properties: api_calls, api_calls_by, http_s, waits, polls, wait_s, detect_gaps_s."""
         by = ", ".join(f"{k} {n}" for k, n in sorted(self.calls.items()))
         gaps = ",".join(f"{g:.3f}" for g in self.polls.gaps)
-        return [("api_calls", str(sum(self.calls.values()))), ("api_calls_by", by),
+        return [("api_calls", str(sum(self.calls.values()))), ("api_calls_by", by), ("http_s", f"{self.http_s:.2f}"),
                 ("waits", str(self.polls.waits)), ("polls", str(self.polls.polls)),
                 ("wait_s", f"{self.polls.seconds:.2f}"), ("detect_gaps_s", gaps)]
 
@@ -56,6 +57,8 @@ def count(response: Any, *args: Any, **kwargs: Any) -> Any:
         url = urlsplit(getattr(request, "url", "") or "")
         where = f":{url.port}" if url.port else url.hostname or "?"
         current.calls[f"{getattr(request, 'method', '?')} {where}"] += 1
+        elapsed = getattr(response, "elapsed", None)
+        current.http_s += elapsed.total_seconds() if elapsed is not None else 0.0
     return response
 
 

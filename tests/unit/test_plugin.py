@@ -93,8 +93,8 @@ def test_deselects_with_reasons_reports_steps_and_always_cleans_up(pytester, sui
     cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
     props = {p.get("name"): p.get("value") for p in cases["test_kvm_attach"].iter("property")}
     assert props == {"ostf_id": "suite.smoke.test_checks.test_kvm_attach", "test_set": "smoke",
-                     "hypervisor": "any", "step": "2", "api_calls": "0", "api_calls_by": "", "waits": "0",
-                     "polls": "0", "wait_s": "0.00", "detect_gaps_s": ""}  # no cloud here: nothing counted
+                     "hypervisor": "any", "step": "2", "api_calls": "0", "api_calls_by": "", "http_s": "0.00",
+                     "waits": "0", "polls": "0", "wait_s": "0.00", "detect_gaps_s": ""}  # no cloud: nothing counted
     assert "step" not in {p.get("name") for p in cases["test_kvm_ok"].iter("property")}
     assert not list(cases["test_plain"].iter("property"))
 
