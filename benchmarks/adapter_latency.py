@@ -22,7 +22,7 @@ from typing import Any
 import requests
 import yaml
 
-from benchmarks.common import write
+from benchmarks.common import RESULTS, write
 from fuel_health import clients
 from fuel_health import config as config_mod
 from fuel_health.adapter import models as m
@@ -127,16 +127,11 @@ def discovery_cost(tests_dir: Path, repeat: int) -> dict[str, Any]:
             "subprocess_discovery": timings(source._discover, repeat), "tests": len(source.get().entries)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=1000)
-    parser.add_argument("--db", help="database URL (default: SQLite in a temp dir)")
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+def measure(runs: int = 1000, db: str | None = None, repeat: int = 5) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="fh-adapter-bench-"))
-    db = args.db or f"sqlite:///{tmp / 'ostf.sqlite'}"
-    fill(db, args.runs, cluster_id=1)
-    figures: dict[str, Any] = {"db": db.split(":", 1)[0], "stored_runs": args.runs}
+    db = db or f"sqlite:///{tmp / 'ostf.sqlite'}"
+    fill(db, runs, cluster_id=1)
+    figures: dict[str, Any] = {"db": db.split(":", 1)[0], "stored_runs": runs}
     with_lab = lab_up()
 
     proc, url = start(db, tmp)  # the real suite and the lab's config
@@ -150,7 +145,7 @@ def main() -> None:
         figures["get"] = {name: timings(lambda p=path: session.get(url + p, timeout=60).raise_for_status(),
                                         10 if "(all)" in name else 50) for name, path in gets.items()}
         if with_lab:
-            figures["post_to_first_running_lab_sanity"] = post_to_running(url, 1, "sanity", args.repeat)
+            figures["post_to_first_running_lab_sanity"] = post_to_running(url, 1, "sanity", repeat)
     finally:
         proc.terminate()
         proc.wait()
@@ -160,13 +155,16 @@ def main() -> None:
     proc, url = start(f"sqlite:///{tmp / 'fake.sqlite'}", tmp, "--tests-dir", str(FAKE_SUITE),
                       "--cluster-config", str(config), "--pytest-arg=--no-preflight")
     try:
-        figures["post_to_first_running_fake_suite"] = post_to_running(url, 7, "sanity", args.repeat)
+        figures["post_to_first_running_fake_suite"] = post_to_running(url, 7, "sanity", repeat)
     finally:
         proc.terminate()
         proc.wait()
-    figures["rediscovery_real_suite"] = discovery_cost(ROOT / "fuel_health" / "tests", args.repeat)
+    figures["rediscovery_real_suite"] = discovery_cost(ROOT / "fuel_health" / "tests", repeat)
     figures["lab"] = with_lab
+    return figures
 
+
+def table(figures: dict[str, Any]) -> str:
     rows = [f"| {k} | {v['median_ms']} | {v.get('p95_ms', v.get('max_ms'))} |" for k, v in figures["get"].items()]
     for key in ("post_to_first_running_lab_sanity", "post_to_first_running_fake_suite"):
         if key in figures:
@@ -177,10 +175,20 @@ def main() -> None:
                 f"{disc['change_check']['p95_ms']} |")
     rows.append(f"| rediscovery in a subprocess ({disc['tests']} tests) | "
                 f"{disc['subprocess_discovery']['median_ms']} | {disc['subprocess_discovery']['p95_ms']} |")
-    table = (f"{args.runs} stored runs of 11 tests, {figures['db']}.\n\n| what | median ms | p95 ms |\n|---|---|---|\n"
-             + "\n".join(rows))
-    print(table)
-    print(write("adapter_latency", figures, table))
+    return (f"{figures['stored_runs']} stored runs of 11 tests, {figures['db']}.\n\n| what | median ms | p95 ms |\n"
+            "|---|---|---|\n" + "\n".join(rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--db", help="database URL (default: SQLite in a temp dir)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    figures = measure(args.runs, args.db, args.repeat)
+    print(table(figures))
+    print(write("adapter_latency", figures, table(figures), out=args.out))
 
 
 if __name__ == "__main__":

@@ -34,13 +34,13 @@ def git_rev() -> str:
     return res.stdout.strip() or "unknown"
 
 
-def write(name: str, figures: dict[str, Any], table: str) -> Path:
-    """Write results/<name>.json (figures + machine) and results/<name>.md (a table for people)."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def write(name: str, figures: dict[str, Any], table: str, out: Path = RESULTS) -> Path:
+    """Write <out>/<name>.json (figures + machine) and <out>/<name>.md (a table for people)."""
+    out.mkdir(parents=True, exist_ok=True)
     doc = {"benchmark": name, "commit": git_rev(), "machine": machine(), "figures": figures}
-    (RESULTS / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (out / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
     m = doc["machine"]
     header = (f"# {name}\n\nCommit {doc['commit']}, {m['date']}, {m['cpus']} CPUs ({m['cpu_model']}), "
               f"{m['memory_gib']} GiB, Python {m['python']}.\n\n")
-    (RESULTS / f"{name}.md").write_text(header + table + "\n")
-    return RESULTS / f"{name}.json"
+    (out / f"{name}.md").write_text(header + table + "\n")
+    return out / f"{name}.json"

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
+from typing import Any
 
-from benchmarks.common import write
+from benchmarks.common import RESULTS, write
 from devops_envs.local.lab import Lab
 
 TARGETS = {"cold_up_s": 90, "warm_up_s": 45, "memory_gib": 2.5}
@@ -20,15 +22,12 @@ def timed(fn) -> float:
     return round(time.monotonic() - t0, 1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="skip the cold start (no reset)")
-    args = parser.parse_args()
+def measure(quick: bool) -> dict[str, Any]:
     lab = Lab.default()
     lab.up()  # installed and running before measuring anything
     topo_name = lab.topology().name
-    figures: dict[str, float] = {}
-    if not args.quick:
+    figures: dict[str, Any] = {"mode": "quick" if quick else "full", "topology": topo_name}
+    if not quick:
         lab.reset()
         figures["cold_up_s"] = timed(lambda: lab.up(topo_name))
     figures["down_s"] = timed(lab.down)
@@ -36,11 +35,25 @@ def main() -> None:
     rows = lab.status()
     figures["memory_gib"] = round(sum(r["memory_mib"] or 0 for r in rows) / 1024, 2)
     figures["services"] = len(rows)
-    table = "| figure | value | target |\n|---|---|---|\n" + "\n".join(
-        f"| {k} | {v} | {'< ' + str(TARGETS[k]) if k in TARGETS else ''} |" for k, v in figures.items())
-    table += "\n\nMemory per service (PSS, MiB):\n\n| service | MiB |\n|---|---|\n" + "\n".join(
-        f"| {r['service']} | {r['memory_mib']} |" for r in rows)
-    print(write("lab_lifecycle", figures, table))
+    figures["memory_mib_per_service"] = {r["service"]: r["memory_mib"] for r in rows}
+    return figures
+
+
+def table(figures: dict[str, Any]) -> str:
+    keys = [k for k in ("cold_up_s", "warm_up_s", "down_s", "memory_gib", "services") if k in figures]
+    out = "| figure | value | target |\n|---|---|---|\n" + "\n".join(
+        f"| {k} | {figures[k]} | {'< ' + str(TARGETS[k]) if k in TARGETS else ''} |" for k in keys)
+    return out + "\n\nMemory per service (PSS, MiB):\n\n| service | MiB |\n|---|---|\n" + "\n".join(
+        f"| {name} | {mib} |" for name, mib in figures["memory_mib_per_service"].items())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip the cold start (no reset)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    figures = measure(args.quick)
+    print(write("lab_lifecycle", figures, table(figures), out=args.out))
 
 
 if __name__ == "__main__":

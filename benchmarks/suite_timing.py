@@ -1,0 +1,177 @@
+"""Suite benchmark: wall time per set and for all sets (serial, 2 and 4 xdist workers), per-test duration,
+API calls per test (counted at the HTTP layer), polls per wait and how late waiters see a state change.
+
+The figures come from the suite's own JUnit properties (fuel_health/metrics.py), so a Jenkins run carries
+the same numbers. Overhead of a serial run = (wall - sum of test durations: start-up, preflight, collection,
+reports) + the waiters' detection gaps (the cloud was done, the suite had not looked yet).
+usage: python -m benchmarks.suite_timing [--quick] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import RESULTS, write
+
+SETS = ("sanity", "smoke", "tests_platform", "configuration")
+FUEL_HEALTH = Path(sys.executable).with_name("fuel-health")
+TARGETS = {"all_sets_with_workers_s": 60, "overhead_pct": 10}
+
+
+@dataclass
+class Case:
+    id: str
+    outcome: str
+    duration_s: float
+    props: dict[str, str] = field(default_factory=dict)
+
+    def num(self, key: str) -> float:
+        return float(self.props.get(key) or 0)
+
+    @property
+    def gaps(self) -> list[float]:
+        raw = self.props.get("detect_gaps_s") or ""
+        return [float(g) for g in raw.split(",") if g]
+
+
+@dataclass
+class Run:
+    args: list[str]
+    wall_s: float
+    exit_code: int
+    cases: list[Case]
+
+    @property
+    def ran(self) -> list[Case]:
+        return [c for c in self.cases if c.outcome != "skipped"]
+
+
+def run_suite(*args: str) -> Run:
+    """One `fuel-health run` with its own JUnit file; wall time from start to exit."""
+    with tempfile.TemporaryDirectory(prefix="fh-bench-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        cmd = [str(FUEL_HEALTH), "run", "--junit", str(junit), "--allure-dir", str(Path(tmp) / "allure"), *args]
+        t0 = time.monotonic()
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env={**os.environ})
+        wall = time.monotonic() - t0
+        if res.returncode not in (0, 1):
+            raise SystemExit(f"benchmark: `{' '.join(cmd[1:])}` could not run (exit {res.returncode}): "
+                             + (res.stdout.strip().splitlines() or ["no output"])[-1])
+        return Run(list(args), round(wall, 2), res.returncode, parse_junit(junit))
+
+
+def parse_junit(path: Path) -> list[Case]:
+    cases = []
+    for tc in ET.parse(path).getroot().iter("testcase"):
+        outcome = ("failed" if tc.find("failure") is not None or tc.find("error") is not None
+                   else "skipped" if tc.find("skipped") is not None else "passed")
+        props = {p.get("name", ""): p.get("value", "") for p in tc.iter("property")}
+        cases.append(Case(f"{tc.get('classname')}.{tc.get('name')}".removeprefix("fuel_health.tests."), outcome,
+                          float(tc.get("time") or 0), props))
+    return cases
+
+
+def summarize(run: Run, workers: int = 1) -> dict[str, Any]:
+    ran = run.ran
+    busy = sum(c.duration_s for c in ran)
+    gaps = sum(sum(c.gaps) for c in ran)
+    out: dict[str, Any] = {"wall_s": run.wall_s, "tests": len(ran),
+                           "failed": [c.id for c in ran if c.outcome == "failed"],
+                           "sum_of_test_durations_s": round(busy, 2)}
+    if workers == 1:
+        outside = max(run.wall_s - busy, 0.0)
+        out |= {"outside_tests_s": round(outside, 2), "detection_gaps_s": round(gaps, 2),
+                "overhead_s": round(outside + gaps, 2), "overhead_pct": round(100 * (outside + gaps) / run.wall_s, 1)}
+    else:
+        out["worker_idle_pct"] = round(100 * max(workers * run.wall_s - busy, 0.0) / (workers * run.wall_s), 1)
+    return out
+
+
+def per_test(run: Run) -> list[dict[str, Any]]:
+    rows = []
+    for c in sorted(run.ran, key=lambda c: -c.duration_s):
+        waits = int(c.num("waits"))
+        rows.append({"test": c.id, "outcome": c.outcome, "duration_s": round(c.duration_s, 2),
+                     "api_calls": int(c.num("api_calls")), "http_s": c.num("http_s"), "waits": waits,
+                     "polls_per_wait": round(c.num("polls") / waits, 1) if waits else None,
+                     "max_detect_gap_s": max(c.gaps, default=None)})
+    return rows
+
+
+def waits_summary(runs: list[Run]) -> dict[str, Any]:
+    waits = sum(int(c.num("waits")) for r in runs for c in r.ran)
+    polls = sum(int(c.num("polls")) for r in runs for c in r.ran)
+    gaps = sorted(g for r in runs for c in r.ran for g in c.gaps)
+    if not gaps:
+        return {"waits": waits, "polls": polls}
+    return {"waits": waits, "polls": polls, "polls_per_wait": round(polls / max(waits, 1), 2),
+            "detect_gap_median_s": round(statistics.median(gaps), 3),
+            "detect_gap_p90_s": round(gaps[int(0.9 * (len(gaps) - 1))], 3), "detect_gap_max_s": round(gaps[-1], 3),
+            "backoff": "0.2 s x1.5, capped at 2 s (fuel_health/waiters.py)"}
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    figures: dict[str, Any] = {"mode": "quick" if quick else "full"}
+    if not quick:
+        run_suite()  # warm-up, not counted: the first vCenter boot copies the image into the datastore cache
+        figures["sets_serial_s"] = {s: run_suite("--set", s).wall_s for s in SETS}
+    serial = run_suite()
+    figures["all_sets"] = {"serial": summarize(serial)}
+    runs = [serial]
+    for workers in (2,) if quick else (2, 4):
+        run = run_suite("-n", str(workers))
+        figures["all_sets"][f"workers_{workers}"] = summarize(run, workers)
+        runs.append(run)
+    figures["waits"] = waits_summary(runs)
+    figures["tests"] = per_test(serial)
+    figures["api_calls_total_serial"] = sum(t["api_calls"] for t in figures["tests"])
+    return figures
+
+
+def table(f: dict[str, Any]) -> str:
+    lines = ["| run | wall s | tests | failed | notes |", "|---|---|---|---|---|"]
+    for name, s in f["all_sets"].items():
+        note = (f"overhead {s['overhead_s']} s = {s['overhead_pct']} % (outside tests {s['outside_tests_s']} s, "
+                f"detection gaps {s['detection_gaps_s']} s)" if "overhead_s" in s
+                else f"workers idle {s['worker_idle_pct']} %")
+        lines.append(f"| all sets, {name.replace('_', ' ')} | {s['wall_s']} | {s['tests']} | {len(s['failed'])} | "
+                     f"{note} |")
+    for name, wall in f.get("sets_serial_s", {}).items():
+        lines.append(f"| {name}, serial | {wall} | | | |")
+    w = f["waits"]
+    lines += ["", f"Waits: {w['waits']}, polls: {w['polls']}"
+              + (f", {w['polls_per_wait']} polls per wait; detection gap median {w['detect_gap_median_s']} s, "
+                 f"p90 {w['detect_gap_p90_s']} s, max {w['detect_gap_max_s']} s (upper bounds: the time between "
+                 f"the last poll that saw the old state and the first that saw the new). Backoff: {w['backoff']}."
+                 if "polls_per_wait" in w else ""),
+              "", "Per test (serial run, slowest first):", "",
+              "| test | outcome | s | API calls | cloud answering s | waits | polls/wait | max gap s |",
+              "|---|---|---|---|---|---|---|---|"]
+    for t in f["tests"]:
+        lines.append(f"| `{t['test']}` | {t['outcome']} | {t['duration_s']} | {t['api_calls']} | {t['http_s']} | "
+                     f"{t['waits']} | {t['polls_per_wait'] if t['polls_per_wait'] is not None else ''} | "
+                     f"{t['max_detect_gap_s'] if t['max_detect_gap_s'] is not None else ''} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="all sets serial and with 2 workers only")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    figures = measure(args.quick)
+    print(write("suite_timing", figures, table(figures), out=args.out))
+
+
+if __name__ == "__main__":
+    main()

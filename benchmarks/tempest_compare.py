@@ -1,0 +1,208 @@
+"""Side by side with Tempest: boot a server, create a volume, attach, detach, delete, in each zone.
+
+Tempest (PyPI, pinned, in its own venv under $FUEL_LAB_HOME/bench/tempest) is configured against the same
+lab: admin credentials from the lab's clouds.yaml, dynamic credentials, no neutron (the lab's instances have
+no network), and `[compute] compute_volume_common_az` pinning the server and the volume to one zone, which
+is what tempest documents for clouds with cross_az_attach = False. Its own test is
+`AttachVolumeTestJSON.test_attach_detach_volume`; ours is the zone's smoke `test_<zone>_instance_with_volume`.
+
+Tempest's test also stops and starts the server twice. Its log times every API call, so those phases
+(from each `POST /servers/<id>/action` to the next call that changes something) are measured and taken out:
+"same work" is the rest. Both whole commands are timed too (Tempest's includes creating and deleting its
+project and user). Median, min and max of --repeat runs.
+usage: python -m benchmarks.tempest_compare [--repeat 3] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import re
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchmarks import suite_timing
+from benchmarks.common import RESULTS, write
+from devops_envs.local.paths import LabPaths
+
+TEMPEST = "tempest==47.0.0"
+TEST = "tempest.api.compute.volumes.test_attach_volume.AttachVolumeTestJSON.test_attach_detach_volume"
+OURS = {"kvm": "test_kvm_instance_with_volume", "vcenter": "test_vcenter_instance_with_volume"}
+RESULT_LINE = re.compile(r"(tempest\.\S+) \[([\d.]+)s\] \.\.\. (ok|FAILED|SKIPPED: .*)")
+REQUEST_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) .*Request \((\w+):(\w+)\): (\d+) (GET|POST|PUT|"
+                          r"DELETE|PATCH|HEAD) (\S+) ([\d.]+)s")
+
+
+def home() -> Path:
+    return LabPaths.from_env().home / "bench" / "tempest"
+
+
+def install() -> Path:
+    """Tempest in its own venv (its pins must not meet the suite's or the lab's); returns its `tempest`."""
+    venv = home() / "venv"
+    tempest = venv / "bin" / "tempest"
+    if not tempest.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", TEMPEST],
+                       check=True, timeout=1200)
+    return tempest
+
+
+def workspace(tempest: Path, zone: str, image_id: str, flavor_id: str, auth: dict[str, Any]) -> Path:
+    """A tempest workspace whose tempest.conf pins servers and volumes to one zone."""
+    ws = home() / f"ws-{zone}"
+    if not (ws / ".stestr.conf").exists():
+        subprocess.run([str(tempest), "init", str(ws)], check=True, capture_output=True, timeout=120)
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.read_dict({
+        "DEFAULT": {"log_file": "tempest.log", "log_dir": str(ws), "debug": "False"},
+        "auth": {"use_dynamic_credentials": "True", "admin_username": auth["username"],
+                 "admin_password": auth["password"], "admin_project_name": auth["project_name"],
+                 "admin_domain_name": auth.get("user_domain_name", "Default")},
+        "identity": {"uri_v3": auth["auth_url"], "auth_version": "v3", "region": "RegionOne"},
+        "identity-feature-enabled": {"api_v2": "False"},
+        "service_available": {"nova": "True", "cinder": "True", "glance": "True", "neutron": "False",
+                              "swift": "False", "horizon": "False"},
+        "compute": {"image_ref": image_id, "image_ref_alt": image_id, "flavor_ref": flavor_id,
+                    "flavor_ref_alt": flavor_id, "compute_volume_common_az": zone, "build_timeout": "180"},
+        "volume": {"build_timeout": "180", "volume_size": "1"},
+        "validation": {"run_validation": "False"},
+    })
+    with open(ws / "etc" / "tempest.conf", "w") as f:
+        conf.write(f)
+    return ws
+
+
+def run_tempest(tempest: Path, ws: Path) -> dict[str, Any]:
+    log = ws / "tempest.log"
+    log.unlink(missing_ok=True)
+    t0 = time.monotonic()
+    res = subprocess.run([str(tempest), "run", "--serial", "--regex", f"^{re.escape(TEST)}$"], cwd=ws,
+                         capture_output=True, text=True, timeout=1200)
+    wall = time.monotonic() - t0
+    found = RESULT_LINE.search(res.stdout)
+    if found is None:
+        tail = (res.stdout + res.stderr).strip().splitlines()[-3:]
+        return {"ok": False, "why": f"tempest run exit {res.returncode}: {' / '.join(tail)}", "wall_s": round(wall, 2)}
+    if found.group(3) != "ok":
+        return {"ok": False, "why": f"{TEST} {found.group(3)[:300]}", "wall_s": round(wall, 2)}
+    test_s = float(found.group(2))
+    power_s = power_cycle_seconds(log)
+    return {"ok": True, "wall_s": round(wall, 2), "test_s": round(test_s, 2), "stop_start_s": round(power_s, 2),
+            "same_work_s": round(test_s - power_s, 2), "api_calls": len(requests_of_test(log))}
+
+
+def requests_of_test(log: Path) -> list[tuple[float, str, str, float]]:
+    """(start time, method, url, seconds) of each API call the test method itself made, from tempest.log."""
+    calls = []
+    for line in log.read_text(errors="replace").splitlines():
+        m = REQUEST_LINE.match(line)
+        if m and m.group(3) == TEST.rsplit(".", 1)[1]:
+            end = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+            secs = float(m.group(7))
+            calls.append((end - secs, m.group(5), m.group(6), secs))
+    return calls
+
+
+def power_cycle_seconds(log: Path) -> float:
+    """Seconds from each server action (stop, start) to the next call that changes something."""
+    changes = [c for c in requests_of_test(log) if c[1] != "GET"]
+    total = 0.0
+    for this, following in zip(changes, changes[1:], strict=False):
+        if this[1] == "POST" and this[2].rstrip("/").endswith("/action"):
+            total += following[0] - this[0]
+    return total
+
+
+def run_ours(zone: str) -> dict[str, Any]:
+    run = suite_timing.run_suite("--set", "smoke", "-k", OURS[zone])
+    case = next((c for c in run.cases if c.id.endswith(OURS[zone])), None)
+    if case is None or case.outcome != "passed":
+        return {"ok": False, "why": f"{OURS[zone]}: {case.outcome if case else 'not run'}", "wall_s": run.wall_s}
+    return {"ok": True, "wall_s": run.wall_s, "test_s": round(case.duration_s, 2), "same_work_s":
+            round(case.duration_s, 2), "api_calls": int(case.num("api_calls"))}
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 2), "min": round(min(values), 2), "max": round(max(values), 2)}
+
+
+def measure(repeat: int) -> dict[str, Any]:
+    import openstack
+
+    paths = LabPaths.from_env()
+    clouds = yaml.safe_load(paths.clouds_yaml.read_text())
+    cloud_name, cloud = next(iter(clouds["clouds"].items()))
+    suite_cfg = yaml.safe_load(paths.suite_config.read_text())
+    region = openstack.config.OpenStackConfig(config_files=[str(paths.clouds_yaml)]).get_one(cloud_name)
+    conn = openstack.connection.Connection(config=region)
+    try:
+        tempest = install()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        return {"tempest": TEMPEST, "error": f"could not install {TEMPEST} from PyPI: {exc}"}
+    figures: dict[str, Any] = {"tempest": TEMPEST, "tempest_test": TEST, "repeat": repeat, "zones": {}}
+    for zone, hv in suite_cfg["hypervisors"].items():
+        image = conn.image.find_image(hv["image"], ignore_missing=False)
+        flavor = conn.compute.find_flavor(hv["flavor"], ignore_missing=False)
+        ws = workspace(tempest, hv["zone"], image.id, flavor.id, cloud["auth"])
+        theirs = [run_tempest(tempest, ws) for _ in range(repeat)]
+        ours = [run_ours(zone) for _ in range(repeat)]
+        figures["zones"][zone] = compare(theirs, ours)
+    return figures
+
+
+def compare(theirs: list[dict[str, Any]], ours: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"tempest_runs": theirs, "our_runs": ours}
+    bad = [r["why"] for r in theirs + ours if not r["ok"]]
+    if bad:
+        out["not_compared"] = bad[0]
+        return out
+    for key in ("same_work_s", "test_s", "wall_s"):
+        t, o = [r[key] for r in theirs], [r[key] for r in ours]
+        out[key] = {"tempest": spread(t), "ours": spread(o),
+                    "ratio_ours_to_tempest": round(statistics.median(o) / statistics.median(t), 2)}
+    out["api_calls"] = {"tempest": statistics.median(r["api_calls"] for r in theirs),
+                        "ours": statistics.median(r["api_calls"] for r in ours)}
+    out["tempest_stop_start_s"] = spread([r["stop_start_s"] for r in theirs])
+    return out
+
+
+def table(f: dict[str, Any]) -> str:
+    if "error" in f:
+        return f"Not compared: {f['error']}"
+    lines = [f"Tempest {f['tempest']} `{f['tempest_test'].rsplit('.', 2)[-2]}.test_attach_detach_volume` vs our "
+             f"zone smoke test; {f['repeat']} runs each, median (min-max) seconds.", "",
+             "| zone | what | Tempest | ours | ours/Tempest |", "|---|---|---|---|---|"]
+    labels = {"same_work_s": "same work (boot, volume, attach, detach, delete)",
+              "test_s": "whole test (Tempest's adds 2 stop/start)", "wall_s": "whole command"}
+    for zone, z in f["zones"].items():
+        if "not_compared" in z:
+            lines.append(f"| {zone} | not compared | {z['not_compared']} | | |")
+            continue
+        for key, label in labels.items():
+            t, o = z[key]["tempest"], z[key]["ours"]
+            lines.append(f"| {zone} | {label} | {t['median']} ({t['min']}-{t['max']}) | {o['median']} "
+                         f"({o['min']}-{o['max']}) | {z[key]['ratio_ours_to_tempest']} |")
+        lines.append(f"| {zone} | API calls in the test | {z['api_calls']['tempest']} | {z['api_calls']['ours']} | |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    figures = measure(args.repeat)
+    print(table(figures))
+    print(write("tempest_compare", figures, table(figures), out=args.out))
+
+
+if __name__ == "__main__":
+    main()
