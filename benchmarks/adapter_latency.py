@@ -22,7 +22,7 @@ from typing import Any
 import requests
 import yaml
 
-from benchmarks.common import RESULTS, write
+from benchmarks import common
 from fuel_health import clients
 from fuel_health import config as config_mod
 from fuel_health.adapter import models as m
@@ -180,15 +180,11 @@ def table(figures: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description="OSTF adapter latency")
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--db", help="database URL (default: SQLite in a temp dir)")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    figures = measure(args.runs, args.db, args.repeat)
-    print(table(figures))
-    print(write("adapter_latency", figures, table(figures), out=args.out))
+    common.main("adapter_latency", lambda a: measure(a.runs, a.db, a.repeat), table, parser)
 
 
 if __name__ == "__main__":

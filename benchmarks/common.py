@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +46,13 @@ def write(name: str, figures: dict[str, Any], table: str, out: Path = RESULTS) -
               f"{m['memory_gib']} GiB, Python {m['python']}.\n\n")
     (out / f"{name}.md").write_text(header + table + "\n")
     return out / f"{name}.json"
+
+
+def main(name: str, measure: Callable[[argparse.Namespace], dict[str, Any]],
+         table: Callable[[dict[str, Any]], str], parser: argparse.ArgumentParser) -> None:
+    """One benchmark's command line: measure, print the table, write results (--out, default results/)."""
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    args = parser.parse_args()
+    figures = measure(args)
+    print(table(figures))
+    print(write(name, figures, table(figures), out=args.out))

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS, write
+from benchmarks import common
 from devops_envs.local.lab import Lab
 
 TARGETS = {"cold_up_s": 90, "warm_up_s": 45, "memory_gib": 2.5}
@@ -48,12 +47,9 @@ def table(figures: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description="lab life cycle")
     parser.add_argument("--quick", action="store_true", help="skip the cold start (no reset)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    figures = measure(args.quick)
-    print(write("lab_lifecycle", figures, table(figures), out=args.out))
+    common.main("lab_lifecycle", lambda a: measure(a.quick), table, parser)
 
 
 if __name__ == "__main__":

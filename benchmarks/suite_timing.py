@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS, write
+from benchmarks import common
 
 SETS = ("sanity", "smoke", "tests_platform", "configuration")
 FUEL_HEALTH = Path(sys.executable).with_name("fuel-health")
@@ -165,12 +165,9 @@ def table(f: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description="suite timing")
     parser.add_argument("--quick", action="store_true", help="all sets serial and with 2 workers only")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    figures = measure(args.quick)
-    print(write("suite_timing", figures, table(figures), out=args.out))
+    common.main("suite_timing", lambda a: measure(a.quick), table, parser)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks import suite_timing
-from benchmarks.common import RESULTS, write
+from benchmarks import common, suite_timing
 from devops_envs.local.paths import LabPaths
 
 TEMPEST = "tempest==47.0.0"
@@ -195,13 +194,9 @@ def table(f: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description="side by side with Tempest")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    figures = measure(args.repeat)
-    print(table(figures))
-    print(write("tempest_compare", figures, table(figures), out=args.out))
+    common.main("tempest_compare", lambda a: measure(a.repeat), table, parser)
 
 
 if __name__ == "__main__":
