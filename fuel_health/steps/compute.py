@@ -75,7 +75,16 @@ def stuck_hint(ctx: RunContext, server: Any) -> str:
     except os_exc.SDKException:
         return ""
     hint = STUCK.get(fresh.task_state, "")
+    if fresh.compute_host and _compute_down(ctx, fresh.compute_host):
+        hint = f"nova-compute on {fresh.compute_host} is down"  # whatever the task_state: that is the cause
     return f"; task_state {fresh.task_state}, host {fresh.compute_host or 'none'}" + (f": {hint}" if hint else "")
+
+
+def _compute_down(ctx: RunContext, host: str) -> bool:
+    try:
+        return any(s.state == "down" for s in ctx.conn.compute.services(binary="nova-compute", host=host))
+    except os_exc.SDKException:
+        return False
 
 
 def shared_server(shared: Shared, hypervisor: str) -> Any:

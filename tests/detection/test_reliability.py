@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -11,9 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 from cloud import connect, named
-from suite_run import FUEL_HEALTH, run_suite
+from suite_run import FUEL_HEALTH, parse_junit, run_suite
 
 from fuel_health.resources import new_run_id
+
+VC_SMOKE = "smoke.vcenter.test_instance_volume.test_vcenter_instance_with_volume"
 
 
 def start_run(tmp: Path, run_id: str, *args: str) -> subprocess.Popen:
@@ -76,6 +79,44 @@ def test_cleanup_after_sigkill_removes_that_run_only(lab, tmp_path):
             conn.compute.delete_server(server, ignore_missing=True)
         for server in theirs:
             conn.compute.wait_for_delete(server, wait=120)
+
+
+def wait_for_build(conn, start: str, proc: subprocess.Popen, timeout: float = 60):
+    """Return the run's server as soon as it is seen in BUILD (the boot step is then waiting on it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for server in conn.compute.servers(status="BUILD"):
+            if (server.name or "").startswith(start):
+                return server
+        assert proc.poll() is None, f"run ended before booting:\n{proc.stdout.read()}"
+        time.sleep(0.1)
+    pytest.fail(f"no server {start}* in BUILD after {timeout} s")
+
+
+def test_service_dying_mid_step_fails_that_step_and_cleans_up(lab, tmp_path):
+    """nova-compute of the vCenter zone is killed (SIGKILL) while step 1 waits for the boot: that step fails
+    within its timeout, naming the dead service, and the test's cleanup still deletes the server."""
+    conn = connect(lab)
+    run_id = new_run_id()
+    proc = start_run(tmp_path, run_id, "-k", "test_vcenter_instance_with_volume", "--config-set=timeouts.boot=40")
+    try:
+        wait_for_build(conn, f"ostf-{run_id}-", proc)
+        node = next(n.name for n in lab.topology().nodes if {"vcenter-compute", "compute-vmware"} & set(n.roles))
+        compute = next(r for r in lab.status() if r["service"] == f"{node}.nova-compute")
+        os.killpg(int(compute["pid"]), signal.SIGKILL)
+        t0 = time.monotonic()
+        out, _ = proc.communicate(timeout=180)
+        waited = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        lab.fault("vcenter-compute-stopped")  # records the dead service, so heal starts it again
+        lab.heal("vcenter-compute-stopped")
+    message = parse_junit(tmp_path / f"{run_id}.xml")[VC_SMOKE].message
+    assert proc.returncode == 1, out[-2000:]
+    assert re.search(r"Step 1 failed: .*still BUILD after 4\d\.\d s.*nova-compute on \S+ is down", message), message
+    assert waited < 40 + 30, f"the step's timeout is 40 s, the run took {waited:.0f} s after the kill"
+    assert named(conn, f"ostf-{run_id}-") == []
 
 
 def test_two_runs_at_once_do_not_interfere(lab, tmp_path):
