@@ -18,7 +18,8 @@ FUEL_HEALTH = str(Path(sys.executable).with_name("fuel-health"))
 class TestResult:
     id: str
     status: str  # passed | failed | error | skipped
-    message: str = ""
+    message: str = ""  # JUnit's message attribute (the plugin shortens long ones)
+    text: str = ""  # the full report
 
 
 @dataclass
@@ -47,14 +48,15 @@ def parse_junit(path: Path) -> dict[str, TestResult]:
     out = {}
     for case in ET.parse(path).getroot().iter("testcase"):
         tid = short_id(case.get("classname", ""), case.get("name", ""))
-        status, message = "passed", ""
+        status, message, text = "passed", "", ""
         for tag in ("failure", "error", "skipped"):
             el = case.find(tag)
             if el is not None:
                 status = {"failure": "failed"}.get(tag, tag)
                 message = (el.get("message") or el.text or "").strip()
+                text = (el.text or "").strip()
                 break
-        out[tid] = TestResult(tid, status, message)
+        out[tid] = TestResult(tid, status, message, text)
     return out
 
 

@@ -112,7 +112,7 @@ def test_service_dying_mid_step_fails_that_step_and_cleans_up(lab, tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         lab.fault("vcenter-compute-stopped")  # records the dead service, so heal starts it again
         lab.heal("vcenter-compute-stopped")
-    message = parse_junit(tmp_path / f"{run_id}.xml")[VC_SMOKE].message
+    message = parse_junit(tmp_path / f"{run_id}.xml")[VC_SMOKE].text
     assert proc.returncode == 1, out[-2000:]
     assert re.search(r"Step 1 failed: .*still BUILD after 4\d\.\d s.*nova-compute on \S+ is down", message), message
     assert waited < 40 + 30, f"the step's timeout is 40 s, the run took {waited:.0f} s after the kill"
