@@ -25,6 +25,7 @@ from benchmarks import common
 
 SETS = ("sanity", "smoke", "tests_platform", "configuration")
 FUEL_HEALTH = Path(sys.executable).with_name("fuel-health")
+MODES = {"serial": (), "workers_2": ("-n", "2"), "workers_4": ("-n", "4")}
 TARGETS = {"all_sets_with_workers_s": 60, "overhead_pct": 10}
 
 
@@ -124,7 +125,8 @@ def measure(quick: bool) -> dict[str, Any]:
     figures: dict[str, Any] = {"mode": "quick" if quick else "full"}
     if not quick:
         run_suite()  # warm-up, not counted: the first vCenter boot copies the image into the datastore cache
-        figures["sets_serial_s"] = {s: run_suite("--set", s).wall_s for s in SETS}
+        figures["sets_s"] = {s: {mode: run_suite("--set", s, *args).wall_s for mode, args in MODES.items()}
+                             for s in SETS}
     serial = run_suite()
     figures["all_sets"] = {"serial": summarize(serial)}
     runs = [serial]
@@ -146,8 +148,8 @@ def table(f: dict[str, Any]) -> str:
                 else f"workers idle {s['worker_idle_pct']} %")
         lines.append(f"| all sets, {name.replace('_', ' ')} | {s['wall_s']} | {s['tests']} | {len(s['failed'])} | "
                      f"{note} |")
-    for name, wall in f.get("sets_serial_s", {}).items():
-        lines.append(f"| {name}, serial | {wall} | | | |")
+    for name, walls in f.get("sets_s", {}).items():
+        lines.append(f"| {name} | {' / '.join(str(w) for w in walls.values())} | | | serial / 2 / 4 workers |")
     w = f["waits"]
     lines += ["", f"Waits: {w['waits']}, polls: {w['polls']}"
               + (f", {w['polls_per_wait']} polls per wait; detection gap median {w['detect_gap_median_s']} s, "
