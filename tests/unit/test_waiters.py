@@ -71,7 +71,7 @@ def wait(get, clock, **kw):
 def test_returns_the_resource_once_ready(clock):
     get = sequence(Server("s1", "BUILD"), Server("s1", "BUILD"), Server("s1", "ACTIVE"))
     assert wait(get, clock, timeout=10).status == "ACTIVE"
-    assert clock.sleeps == [0.2, 0.3]
+    assert clock.sleeps == [0.1, 0.14]
 
 
 def test_fails_fast_on_error_with_fault_and_request_id(clock):
@@ -84,10 +84,10 @@ def test_fails_fast_on_error_with_fault_and_request_id(clock):
 
     msg = str(err.value)
     assert msg == ("server s1: went to ERROR while waiting for ACTIVE (fault: No valid host was found. There are "
-                   "not enough hosts available. (code 500); request id req-1234; 0.2 s, 2 polls)")
+                   "not enough hosts available. (code 500); request id req-1234; 0.1 s, 2 polls)")
     assert isinstance(err.value, AssertionError)
     assert (err.value.status, err.value.polls, err.value.request_id) == ("ERROR", 2, "req-1234")
-    assert clock.sleeps == [0.2]  # did not sit out the timeout
+    assert clock.sleeps == [0.1]  # did not sit out the timeout
 
 
 def test_timeout_message_gives_last_status_and_elapsed(clock):
@@ -100,13 +100,13 @@ def test_timeout_message_gives_last_status_and_elapsed(clock):
     assert "\n" not in msg and err.value.elapsed == pytest.approx(5.0)
 
 
-def test_backoff_grows_by_1_5_from_0_2_and_caps_at_2_seconds(clock):
+def test_backoff_grows_by_1_4_from_0_1_and_caps_at_2_seconds(clock):
     get = sequence(Server("s1", "BUILD"))
     with waiters.counting() as stats, pytest.raises(waiters.WaitTimeout):
         wait(get, clock, timeout=10)
-    assert clock.sleeps[:7] == [0.2, 0.3, 0.45, 0.675, 1.0125, 1.5188, 2.0]
+    assert clock.sleeps[:11] == [0.1, 0.14, 0.196, 0.2744, 0.3842, 0.5378, 0.753, 1.0541, 1.4758, 2.0, 2.0]
     assert max(clock.sleeps) == 2.0 and sum(clock.sleeps) == pytest.approx(10.0, abs=1e-3)
-    assert stats.polls == get.calls["n"] == len(clock.sleeps) + 1 == 10 and stats.waits == 1
+    assert stats.polls == get.calls["n"] == len(clock.sleeps) + 1 == 13 and stats.waits == 1
 
 
 def test_statuses_compare_case_insensitively(clock):
@@ -159,4 +159,4 @@ def test_detection_gap_is_the_time_between_the_last_two_polls(clock):
     with waiters.counting() as stats:
         wait(sequence(Server("s1", "BUILD"), Server("s1", "BUILD"), Server("s1", "ACTIVE")), clock, timeout=10)
         wait(sequence(Server("s2", "ACTIVE")), clock, timeout=10)
-    assert stats.gaps == [pytest.approx(0.3), 0.0]  # slept 0.2 then 0.3: seen at most 0.3 s late; then at once
+    assert stats.gaps == [pytest.approx(0.14), 0.0]  # slept 0.1 then 0.14: seen at most 0.14 s late; then at once
