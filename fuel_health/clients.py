@@ -11,7 +11,7 @@ import ssl
 import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -93,9 +93,17 @@ def openstack_connection(cfg: ClusterConfig, *, run_id: str | None = None,
     region = _cloud_region(cfg, api_timeout or cfg.timeouts.api)
     conn = openstack.connection.Connection(
         config=region, global_request_id=global_request_id(run_id) if run_id else None)
-    request_ids.install(conn)
-    metrics.install(conn)
+    add_response_hooks(conn, request_ids.record, metrics.count)
     return conn
+
+
+def add_response_hooks(conn: Any, *hooks: Callable[..., Any]) -> None:
+    """Run each `requests` response hook on every answer of the connection (once each; no-op if impossible)."""
+    requests_session = getattr(getattr(conn, "session", None), "session", None)
+    registered = getattr(requests_session, "hooks", None)
+    if isinstance(registered, dict):
+        response_hooks = registered.setdefault("response", [])
+        response_hooks += [hook for hook in hooks if hook not in response_hooks]
 
 
 @contextmanager

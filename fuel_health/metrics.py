@@ -61,10 +61,3 @@ def count(response: Any, *args: Any, **kwargs: Any) -> Any:
         current.http_s += elapsed.total_seconds() if elapsed is not None else 0.0
     return response
 
-
-def install(conn: Any) -> None:
-    """Hook an openstacksdk Connection's HTTP session so its calls are counted (no-op if impossible)."""
-    requests_session = getattr(getattr(conn, "session", None), "session", None)
-    hooks = getattr(requests_session, "hooks", None)
-    if isinstance(hooks, dict) and count not in hooks.setdefault("response", []):
-        hooks["response"].append(count)

@@ -37,10 +37,3 @@ def last() -> str | None:
     """Return the request id of the last API answer seen in this context."""
     return _LAST.get()
 
-
-def install(conn: Any) -> None:
-    """Hook a openstacksdk Connection so every answer's request id is recorded (no-op if impossible)."""
-    requests_session = getattr(getattr(conn, "session", None), "session", None)
-    hooks = getattr(requests_session, "hooks", None)
-    if isinstance(hooks, dict) and record not in hooks.setdefault("response", []):
-        hooks["response"].append(record)

@@ -109,8 +109,8 @@ def test_request_ids_of_api_answers_are_recorded(httpserver):
         {"server": {"id": "s1"}}, headers={"x-openstack-request-id": "req-feedc0de"})
     session = requests.Session()
     conn = type("Conn", (), {"session": type("KsaSession", (), {"session": session})()})()
-    request_ids.install(conn)
-    request_ids.install(conn)  # idempotent
+    clients.add_response_hooks(conn, request_ids.record)
+    clients.add_response_hooks(conn, request_ids.record)  # idempotent
 
     session.get(httpserver.url_for("/servers/s1"), timeout=5)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from fuel_health import metrics
+from fuel_health import clients, metrics
 
 
 def _conn(session: requests.Session):
@@ -14,8 +14,8 @@ def _conn(session: requests.Session):
 def test_calls_inside_a_tally_are_counted_by_method_and_port(httpserver):
     httpserver.expect_request("/servers").respond_with_json({"servers": []})
     session = requests.Session()
-    metrics.install(_conn(session))
-    metrics.install(_conn(session))  # idempotent: one hook, calls counted once
+    clients.add_response_hooks(_conn(session), metrics.count)
+    clients.add_response_hooks(_conn(session), metrics.count)  # idempotent: one hook, calls counted once
 
     session.get(httpserver.url_for("/servers"), timeout=5)  # outside any test: not counted
     with metrics.tally() as counts:
