@@ -12,7 +12,9 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -87,12 +89,18 @@ def _check_microversion(region: Any) -> None:
                               "the suite needs >= 2.37; remove compute_api_version from clouds.yaml")
 
 
-def openstack_connection(cfg: ClusterConfig, *, run_id: str | None = None,
-                         api_timeout: float | None = None) -> openstack.connection.Connection:
-    """Open an openstacksdk connection to the cloud under test (request ids recorded for errors)."""
+def openstack_connection(cfg: ClusterConfig, *, run_id: str | None = None, api_timeout: float | None = None,
+                         auth_state: str | None = None) -> openstack.connection.Connection:
+    """Open an openstacksdk connection to the cloud under test (request ids recorded for errors).
+
+    auth_state (the preflight's token and catalog) spares a second password login; keystoneauth logs in
+    again by itself when that token expires.
+    """
     region = _cloud_region(cfg, api_timeout or cfg.timeouts.api)
     conn = openstack.connection.Connection(
         config=region, global_request_id=global_request_id(run_id) if run_id else None)
+    if auth_state and hasattr(conn.session.auth, "set_auth_state"):
+        conn.session.auth.set_auth_state(auth_state)
     add_response_hooks(conn, request_ids.record, metrics.count)
     return conn
 
@@ -165,6 +173,51 @@ def read_ini(cfg: ClusterConfig, node: Node | str, path: str) -> configparser.Co
 # --- preflight ----------------------------------------------------------------------------------------
 
 
+class EndpointDown(CannotRun):
+    """A cloud endpoint is unreachable or answers 5xx: a health failure of what needs it, not the caller's fault.
+
+    A CannotRun too, so callers that need the endpoint to do anything at all (cleanup) still stop with one line.
+    """
+
+    def __init__(self, endpoint: str, message: str) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+
+
+@dataclass
+class Preflight:
+    """What the preflight found: lines for the report, the endpoints that are down, keystone's token."""
+
+    lines: list[str] = field(default_factory=list)
+    down: dict[str, str] = field(default_factory=dict)  # "keystone" | "vcenter" -> one line naming it
+    auth_state: str | None = None  # keystoneauth's get_auth_state(): the session reuses the token
+
+
+def preflight(cfg: ClusterConfig, timeout: float = 5.0) -> Preflight:
+    """Check keystone and vCenter at once (two threads); CannotRun only for the caller's side (401, TLS, config).
+
+    An endpoint that is unreachable or answers 5xx is recorded in `down`: the checks that need it fail naming
+    it, and every other check still runs.
+    """
+    jobs: dict[str, Callable[[], tuple[str, str | None]]] = {"keystone": lambda: _keystone_login(cfg, timeout)}
+    if cfg.vcenter is not None:
+        jobs["vcenter"] = lambda: (_check_vcenter(cfg, timeout), None)
+    result = Preflight()
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="preflight") as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        for name, future in futures.items():
+            try:
+                line, state = future.result()
+            except EndpointDown as exc:
+                result.down[exc.endpoint] = str(exc)
+                result.lines.append(f"DOWN: {exc} (the checks that need it fail, the others run)")
+                continue
+            result.lines.append(line)
+            if name == "keystone":
+                result.auth_state = state
+    return result
+
+
 def check_reachable(cfg: ClusterConfig, timeout: float = 5.0, *, vcenter: bool = True) -> list[str]:
     """Fail fast (CannotRun) on unreachable keystone, wrong credentials or unreachable vCenter."""
     checked = [_check_keystone(cfg, timeout)]
@@ -174,6 +227,11 @@ def check_reachable(cfg: ClusterConfig, timeout: float = 5.0, *, vcenter: bool =
 
 
 def _check_keystone(cfg: ClusterConfig, timeout: float) -> str:
+    return _keystone_login(cfg, timeout)[0]
+
+
+def _keystone_login(cfg: ClusterConfig, timeout: float) -> tuple[str, str | None]:
+    """Get a token: return the report line and the auth state (token + catalog) for the session to reuse."""
     region = _cloud_region(cfg, min(timeout, cfg.timeouts.api))
     auth = region.config.get("auth") or {}
     url, user = auth.get("auth_url", "?"), auth.get("username") or auth.get("user_id") or "?"
@@ -181,6 +239,7 @@ def _check_keystone(cfg: ClusterConfig, timeout: float) -> str:
     started = time.monotonic()
     try:
         conn.session.get_token()  # raw keystoneauth errors: conn.authorize() flattens them
+        state = conn.session.auth.get_auth_state() if hasattr(conn.session.auth, "get_auth_state") else None
     except ksa_exc.Unauthorized:
         raise CannotRun(f"keystone at {url} refused the credentials of user {user} "
                         f"(check {_creds_hint(cfg)})") from None
@@ -188,14 +247,17 @@ def _check_keystone(cfg: ClusterConfig, timeout: float) -> str:
         raise CannotRun(f"keystone at {url}: TLS verification failed ({_short(exc)}); "
                         "set cacert (or verify: false for a lab) in clouds.yaml") from None
     except (ksa_exc.ConnectionError, ksa_exc.DiscoveryFailure) as exc:
-        raise CannotRun(f"keystone at {url} is unreachable: {_short(exc)} "
-                        "(is the cloud up? check the auth_url)") from None
+        raise EndpointDown("keystone", f"keystone at {url} is unreachable: {_short(exc)} "
+                           "(is keystone up? check the auth_url)") from None
+    except ksa_exc.HttpServerError as exc:
+        raise EndpointDown("keystone", f"keystone at {url} answers HTTP {exc.http_status}: {_short(exc)} "
+                           "(check keystone's log)") from None
     except ksa_exc.ClientException as exc:
         raise CannotRun(f"keystone at {url}: {_short(exc)}") from None
     finally:
         with suppress(Exception):
             conn.close()
-    return f"keystone {url} OK ({time.monotonic() - started:.1f} s)"
+    return f"keystone {url} OK ({time.monotonic() - started:.1f} s)", state
 
 
 def _creds_hint(cfg: ClusterConfig) -> str:
@@ -215,8 +277,8 @@ def _check_vcenter(cfg: ClusterConfig, timeout: float) -> str:
     try:
         socket.create_connection((vc.host, vc.port), timeout=timeout).close()
     except OSError as exc:
-        raise CannotRun(f"vCenter at {where} is unreachable: {exc.strerror or exc} "
-                        "(check vmware_attributes vcenter_host and vcenter.port)") from None
+        raise EndpointDown("vcenter", f"vCenter at {where} is unreachable: {exc.strerror or exc} "
+                           "(is vCenter up? check vmware_attributes vcenter_host and vcenter.port)") from None
     try:
         with vcenter_session(cfg, timeout=timeout):
             pass
@@ -226,8 +288,8 @@ def _check_vcenter(cfg: ClusterConfig, timeout: float) -> str:
     except ssl.SSLError as exc:
         raise CannotRun(f"vCenter at {where}: TLS verification failed ({_short(exc)}); "
                         "set vcenter.insecure: true for a self-signed lab certificate") from None
-    except Exception as exc:
-        raise CannotRun(f"vCenter at {where}: {_short(exc)}") from None
+    except Exception as exc:  # it answers, but not as a working vCenter (5xx, a fault): its zone is unhealthy
+        raise EndpointDown("vcenter", f"vCenter at {where} does not work: {_short(exc)}") from None
     return f"vCenter {where} OK ({time.monotonic() - started:.1f} s)"
 
 

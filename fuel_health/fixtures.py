@@ -52,16 +52,25 @@ def names(request: pytest.FixtureRequest, cluster_config: ClusterConfig, run_id:
 
 
 @pytest.fixture(scope="session")
-def os_conn(cluster_config: ClusterConfig, run_id: str) -> Iterator[Any]:
-    """The openstacksdk Connection of this worker."""
-    conn = clients.openstack_connection(cluster_config, run_id=run_id)
+def os_conn(request: pytest.FixtureRequest, cluster_config: ClusterConfig, run_id: str) -> Iterator[Any]:
+    """The openstacksdk Connection of this worker (with the preflight's token); fails if keystone is down."""
+    state = request.config.stash[STATE]
+    _fail_if_down(state, "keystone")
+    conn = clients.openstack_connection(cluster_config, run_id=run_id, auth_state=state.auth_state)
     yield conn
     conn.close()
 
 
+def _fail_if_down(state: RunState, endpoint: str) -> None:
+    # A health failure of every check that needs the endpoint; the checks that don't still run.
+    if endpoint in state.down:
+        pytest.fail(f"{state.down[endpoint]}: this check needs it (found by the preflight)", pytrace=False)
+
+
 @pytest.fixture(scope="session")
-def vcenter(cluster_config: ClusterConfig) -> Iterator[Any]:
-    """The pyvmomi ServiceInstance of this worker (logged out at the end)."""
+def vcenter(request: pytest.FixtureRequest, cluster_config: ClusterConfig) -> Iterator[Any]:
+    """The pyvmomi ServiceInstance of this worker (logged out at the end); fails if vCenter is down."""
+    _fail_if_down(request.config.stash[STATE], "vcenter")
     with clients.vcenter_session(cluster_config) as si:
         yield si
 

@@ -54,6 +54,9 @@ class RunState:
     sets: frozenset[str] | None = None
     hypervisor: str | None = None
     preflight: list[str] = field(default_factory=list)
+    # Endpoints the preflight found unreachable or answering 5xx: the checks that need one fail naming it.
+    down: dict[str, str] = field(default_factory=dict)
+    auth_state: str | None = None  # the preflight's keystone token: the session's connections reuse it
     deselected: dict[str, str] = field(default_factory=dict)  # ostf id -> reason
     # nodeid -> (ostf id, test set, hypervisor, outcome)
     outcomes: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
@@ -143,9 +146,10 @@ def _preflight(config: pytest.Config, state: RunState) -> None:
     if _is_worker(config) or config.option.collectonly or config.option.fh_no_preflight or state.cfg is None:
         return
     try:
-        state.preflight = clients.check_reachable(state.cfg)
-    except (clients.CannotRun, ConfigError) as exc:
+        found = clients.preflight(state.cfg)
+    except (clients.CannotRun, ConfigError) as exc:  # the caller's side: credentials, TLS, config
         _exit(str(exc))
+    state.preflight, state.down, state.auth_state = found.lines, found.down, found.auth_state
 
 
 def _run_id(config: pytest.Config) -> str:
@@ -184,6 +188,9 @@ def pytest_configure(config: pytest.Config) -> None:
         worker, active = "main", _wants_activation(config)
     state = RunState(active=False, run_id=_run_id(config), worker=worker,
                      sets=_parse_sets(config.option.fh_sets), hypervisor=config.option.fh_hypervisor)
+    if _is_worker(config):  # what the controller's preflight found
+        state.down = dict(winput.get("fuel_health_down") or {})
+        state.auth_state = winput.get("fuel_health_auth_state")
     config.stash[STATE] = state
     # Hooks that need the config live on a per-config object: no module-level state.
     config.pluginmanager.register(_RunPlugin(config, state), "fuel-health-run")
@@ -207,6 +214,8 @@ class _RunPlugin:
         """Give every xdist worker the controller's run id, so all workers name resources alike."""
         node.workerinput["fuel_health_run_id"] = self.state.run_id
         node.workerinput["fuel_health_active"] = self.state.active
+        node.workerinput["fuel_health_down"] = dict(self.state.down)
+        node.workerinput["fuel_health_auth_state"] = self.state.auth_state
 
     def pytest_report_header(self) -> list[str]:
         state, cfg = self.state, self.state.cfg

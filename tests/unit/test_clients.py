@@ -90,9 +90,54 @@ def test_preflight_wrong_credentials(kvm_raw, httpserver):
 def test_preflight_unreachable_vcenter(dual_raw, monkeypatch):
     monkeypatch.setattr(clients, "_check_keystone", lambda cfg, timeout: "keystone OK")
     dual_raw["vcenter"]["port"] = 9
-    with pytest.raises(clients.CannotRun, match=r"^vCenter at 127.0.0.1:9 is unreachable: .* \(check "
-                                                r"vmware_attributes vcenter_host and vcenter.port\)$"):
+    with pytest.raises(clients.CannotRun, match=r"^vCenter at 127.0.0.1:9 is unreachable: .* \(is vCenter up\? "
+                                                r"check vmware_attributes vcenter_host and vcenter.port\)$"):
         clients.check_reachable(config.build(dual_raw), timeout=2)
+
+
+def test_preflight_down_endpoints_are_health_failures_not_cannot_run(dual_raw, tmp_path):
+    # Both endpoints on a closed port: the old preflight raised CannotRun (exit 3, no check ran at all).
+    cfg = config.build(dual_raw)
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text(yaml.safe_dump({"clouds": {"fuel-dualhv-lab": {"auth": {
+        "auth_url": "http://127.0.0.1:9/v3", "username": "admin", "password": "x", "project_name": "admin",
+        "user_domain_name": "Default", "project_domain_name": "Default"}}}}))
+    dual_raw["cloud"]["clouds_yaml"] = str(clouds)
+    dual_raw["vcenter"]["port"] = 9
+    cfg = config.build(dual_raw)
+
+    found = clients.preflight(cfg, timeout=2)
+
+    assert sorted(found.down) == ["keystone", "vcenter"]
+    assert found.down["keystone"].startswith("keystone at http://127.0.0.1:9/v3 is unreachable: ")
+    assert found.down["vcenter"].startswith("vCenter at 127.0.0.1:9 is unreachable: ")
+    assert found.auth_state is None and all(line.startswith("DOWN: ") for line in found.lines)
+
+
+def test_preflight_rejected_credentials_stay_cannot_run(kvm_raw, httpserver):
+    base = httpserver.url_for("/v3").rstrip("/")
+    httpserver.expect_request("/v3", method="GET").respond_with_json(
+        {"version": {"id": "v3.14", "status": "stable", "links": [{"rel": "self", "href": f"{base}/"}],
+                     "media-types": [{"base": "application/json",
+                                      "type": "application/vnd.openstack.identity-v3+json"}]}})
+    httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_json(
+        {"error": {"code": 401, "title": "Unauthorized", "message": "no"}}, status=401)
+    kvm_raw["cloud"]["auth"]["auth_url"] = base
+    with pytest.raises(clients.CannotRun, match="refused the credentials") as err:
+        clients.preflight(config.build(kvm_raw), timeout=5)
+    assert not isinstance(err.value, clients.EndpointDown)
+
+
+def test_preflight_keystone_answering_5xx_is_down(kvm_raw, httpserver):
+    base = httpserver.url_for("/v3").rstrip("/")
+    httpserver.expect_request("/v3", method="GET").respond_with_json(
+        {"version": {"id": "v3.14", "status": "stable", "links": [{"rel": "self", "href": f"{base}/"}],
+                     "media-types": [{"base": "application/json",
+                                      "type": "application/vnd.openstack.identity-v3+json"}]}})
+    httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_data("db gone", status=503)
+    kvm_raw["cloud"]["auth"]["auth_url"] = base
+    found = clients.preflight(config.build(kvm_raw), timeout=5)
+    assert found.down["keystone"].startswith(f"keystone at {base} answers HTTP 503")
 
 
 def test_global_request_id_is_a_valid_request_id():

@@ -127,16 +127,36 @@ def test_asking_for_checks_without_any_config_exits_3(pytester, suite):
     assert result.stderr.lines[-1].startswith("Exit: fuel-health: cannot run: config: no cluster config found (")
 
 
-def test_an_unreachable_cloud_exits_3_before_any_test(pytester, suite, kvm_raw, write_config, monkeypatch):
-    def unreachable(cfg, timeout=5.0, *, vcenter=True):
-        raise clients.CannotRun("keystone at http://127.0.0.1:5000/v3 is unreachable: Connection refused")
+DOWN_SUITE = '''
+from fuel_health import ostf
 
-    monkeypatch.setattr(clients, "check_reachable", unreachable)
+
+@ostf.scenario(title="Nova answers", steps=["List servers"], tags="kvm | qemu", hypervisor="kvm")
+def test_needs_the_cloud(ctx, step):
+    with step(1):
+        list(ctx.conn.compute.servers())
+
+
+@ostf.scenario(title="A config file check", steps=["Read"], tags="kvm | qemu")
+def test_needs_nothing(step):
+    with step(1):
+        pass
+'''
+
+
+def test_an_unreachable_keystone_fails_its_checks_and_the_others_still_run(pytester, kvm_raw, write_config):
+    # Real closed port, no double. It used to be "cannot run" (exit 3) with not one check run.
+    kvm_raw["cloud"]["auth"]["auth_url"] = "http://127.0.0.1:9/v3"
+    pkg = pytester.mkpydir("suite")
+    (pkg / "sanity").mkdir()
+    (pkg / "sanity" / "__init__.py").write_text("")
+    (pkg / "sanity" / "test_down.py").write_text(DOWN_SUITE)
     result = pytester.runpytest("-p", "no:cacheprovider", "--cluster-config", str(write_config(kvm_raw)))
-    assert result.ret == 3
-    assert "Exit: fuel-health: cannot run: keystone at http://127.0.0.1:5000/v3 is unreachable: " \
-           "Connection refused" in result.stderr.lines
-    assert not suite.exists()
+    assert result.ret == 1
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["DOWN: keystone at http://127.0.0.1:9/v3 is unreachable: *",
+                                 "*suite.sanity.test_down.test_needs_the_cloud: Step 1 failed: List servers: "
+                                 "keystone at http://127.0.0.1:9/v3 is unreachable: *"])
 
 
 def test_a_test_module_that_does_not_import_is_cannot_run(pytester, suite, kvm_raw, write_config):
