@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from devops_envs.local import supervisor
+from devops_envs.local import services, supervisor
 from devops_envs.local.errors import LabError
 from devops_envs.local.paths import LabPaths
 from devops_envs.local.topology import Topology
@@ -23,6 +24,8 @@ def prepare_dirs(paths: LabPaths, topo: Topology) -> None:
     (rabbit / "enabled_plugins").write_text("[].\n")
     (rabbit / "rabbitmq.conf").write_text("listeners.tcp.default = 127.0.0.1:5672\n")
     (rabbit / "rabbitmq-env.conf").touch()
+    for node in topo.nodes_with("controller"):
+        _rabbitmqctl_on_node(paths, node.name)
     for node in topo.nodes:
         state = paths.node_state(node.name)
         for sub in ("keystone/fernet-keys", "keystone/credential-keys", "glance/images", "glance/staging",
@@ -50,6 +53,18 @@ def ensure_databases(paths: LabPaths, secrets: dict[str, str]) -> None:
                          input="\n".join(sql), capture_output=True, text=True, timeout=60)
     if res.returncode != 0:
         raise LabError(f"creating the lab databases failed: {res.stderr.strip().splitlines()[-1:]}")
+
+
+def _rabbitmqctl_on_node(paths: LabPaths, node: str) -> None:
+    """A controller's `rabbitmqctl`, at <node root>/usr/sbin as on a real one (the HA checks run it there).
+
+    The lab's broker is a private Erlang node: the wrapper gives rabbitmqctl its name and cookie (no secret)."""
+    tool = paths.node_root(node) / "usr" / "sbin" / "rabbitmqctl"
+    tool.parent.mkdir(parents=True, exist_ok=True)
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in services.rabbit_env(paths).items())
+    ctl = f"{services.RABBIT_BIN}/rabbitmqctl -n {services.RABBIT_NODE}"
+    tool.write_text(f"#!/bin/sh\nexport {env}\nexec {ctl} \"$@\"\n")
+    tool.chmod(0o755)
 
 
 def ensure_rabbit_user(paths: LabPaths, secrets: dict[str, str]) -> None:
