@@ -33,7 +33,7 @@ fi
 
 # fuel-qa's system_tests.sh refuses a missing ISO before touching fuel-devops (its NOISOFOUND_ERR).
 [ -n "${ISO_PATH:-}" ] && [ -f "$ISO_PATH" ] || fail "no ISO at ISO_PATH='${ISO_PATH:-}'"
-export ENV_NAME ISO_PATH OPENSTACK_RELEASE NAILGUN_URL
+export ENV_NAME ISO_PATH OPENSTACK_RELEASE NAILGUN_URL VCENTER_IP
 python -m system_tests "${args[@]}" 2>&1 | tee reports/system-test.log
 rc=${PIPESTATUS[0]}
 case "$rc" in
