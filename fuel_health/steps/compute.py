@@ -118,12 +118,15 @@ def hypervisor_of(ctx: RunContext, server: Any) -> Any:
         raise AssertionError(f"{label(server)} shows no hypervisor_hostname (status {server.status}): the "
                              "suite's user needs the admin role to see where instances run")
     found = [h for h in ctx.conn.compute.hypervisors(details=True) if h.name == name]
-    on_host = [h for h in found if (getattr(h, "service_details", None) or {}).get("host") in (host, None)]
-    if not (on_host or found):
+    # Exactly the server's compute host: a namesake on another host, or one without service details, is not it.
+    on_host = [h for h in found if host and (getattr(h, "service_details", None) or {}).get("host") == host]
+    if not on_host:
+        others = ", ".join(f"{h.name} on {(getattr(h, 'service_details', None) or {}).get('host') or 'no host'}"
+                           for h in found)
         raise AssertionError(f"{label(server)} runs on hypervisor {name} (compute host {host}), which is not in "
-                             "the hypervisor list: is nova-compute on that host registered (`openstack "
-                             "hypervisor list`)?")
-    return (on_host or found)[0]
+                             f"the hypervisor list on that host (found: {others or 'none'}): is nova-compute on "
+                             "that host registered (`openstack hypervisor list --long`)?")
+    return on_host[0]
 
 
 def check_hypervisor(ctx: RunContext, server: Any, hypervisor: str) -> Any:
@@ -163,16 +166,31 @@ def try_boot(ctx: RunContext, zone: Zone, image: str) -> BootOutcome:
     return BootOutcome(settle(ctx, server), None)
 
 
-def check_not_running_on(ctx: RunContext, outcome: BootOutcome, hypervisor: str, image: str) -> str:
-    """Check a boot was refused or ended in ERROR, not ACTIVE on that zone's hypervisor; return what happened."""
+# nova's NoValidHost, as the server's fault shows it: the scheduler found no host that passes its filters.
+NO_VALID_HOST = "No valid host was found"
+
+
+def check_scheduler_refused(ctx: RunContext, outcome: BootOutcome, hypervisor: str, image: str) -> str:
+    """Check the boot ended in ERROR with the scheduler's NoValidHost, not ACTIVE and not another failure.
+
+    Only the scheduler's refusal is a pass: an API refusal (403 quota, 400...) or an ERROR for any other reason
+    means nothing was checked. The caller first makes sure the zone has usable hosts (see
+    services.check_zone_usable), so NoValidHost means the image's hypervisor_type kept it off them.
+    """
+    zone = ctx.zone(hypervisor).zone
     if outcome.refusal is not None:
-        return f"refused: HTTP {outcome.refusal.status_code} {outcome.refusal.details or outcome.refusal}"
+        raise AssertionError(f"nova-api refused to boot {image} in zone {zone} before any scheduling: "
+                             f"{http_error(outcome.refusal)}; expected the scheduler's refusal (ERROR, "
+                             f"'{NO_VALID_HOST}' for hypervisor_type=vmware), so nothing was checked")
     server = outcome.server
     if server.status != "ACTIVE":
         fault = (server.fault or {}).get("message") if isinstance(server.fault, dict) else None
-        return f"{server.status}: {fault or 'no fault recorded'}"
+        if server.status == "ERROR" and fault and NO_VALID_HOST.lower() in fault.lower():
+            return f"ERROR: {fault} (the scheduler refused it: no valid host for hypervisor_type=vmware)"
+        raise AssertionError(f"{label(server)} from image {image} in zone {zone} ended {server.status} with "
+                             f"fault {fault or 'none recorded'!r}, not the scheduler's '{NO_VALID_HOST}': the "
+                             f"boot failed for another reason, so the refusal of a VMDK image was not checked")
     hv = hypervisor_of(ctx, server)
-    zone = ctx.zone(hypervisor).zone
     if hv.hypervisor_type in HYPERVISOR_TYPES[hypervisor]:
         cause = ("the scheduler does not check the image's hypervisor_type: enable ImagePropertiesFilter in "
                  "[filter_scheduler] enabled_filters, and check the image has hypervisor_type=vmware")

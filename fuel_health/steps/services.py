@@ -28,6 +28,34 @@ def vcenter_compute_hosts(ctx: RunContext) -> dict[str, str]:
     return {vc.compute_host(nc): nc.vsphere_cluster for nc in vc.nova_computes} if vc else {}
 
 
+def kvm_compute_hosts(ctx: RunContext) -> set[str]:
+    """Return the nova-compute hosts the cluster description says the KVM zone has: its compute nodes' hostnames.
+
+    The expectation comes from the config (or Nailgun), never from the cloud: a compute node that never
+    registered is then a failure, not an absence nobody notices.
+    """
+    return {n.hostname or n.name for n in ctx.cfg.nodes_with_role("compute")}
+
+
+def check_zone_usable(ctx: RunContext, hypervisor: str) -> list[str]:
+    """Check the zone has at least one enabled, up nova-compute with an up hypervisor of the zone's type."""
+    zone = ctx.zone(hypervisor).zone
+    services = {s.host: s for s in ctx.conn.compute.services(binary="nova-compute") if s.availability_zone == zone}
+    expected = HYPERVISOR_TYPES[hypervisor]
+    usable = sorted(
+        {(hv.service_details or {}).get("host") for hv in ctx.conn.compute.hypervisors(details=True)
+         if hv.hypervisor_type in expected and hv.state == "up" and hv.status == "enabled"
+         and (getattr(hv, "service_details", None) or {}).get("host") in services}
+        & {h for h, svc in services.items() if _state(svc) is None})
+    if not usable:
+        kinds = "/".join(sorted(expected))
+        seen = "; ".join(f"nova-compute on {h} is {_state(svc) or f'up, but has no up {kinds} hypervisor'}"
+                         for h, svc in sorted(services.items())) or "no nova-compute at all"
+        raise AssertionError(f"zone {zone} has no usable {kinds} compute ({seen}): a refused boot there would "
+                             "prove nothing")
+    return usable
+
+
 def compute_hosts(ctx: RunContext, zone: str) -> set[str]:
     """Return the hosts of a compute zone: its aggregates' hosts and the nova-computes reporting that zone."""
     hosts = {h for agg in ctx.conn.compute.aggregates() if agg.availability_zone == zone for h in agg.hosts or []}
@@ -97,7 +125,10 @@ def check_hypervisors(ctx: RunContext, hypervisor: str, hosts: Iterable[str]) ->
     expected = HYPERVISOR_TYPES[hypervisor]
     by_host: dict[str, list[Any]] = {}
     for hv in ctx.conn.compute.hypervisors(details=True):
-        by_host.setdefault((getattr(hv, "service_details", None) or {}).get("host") or hv.name, []).append(hv)
+        # Exactly its service's host: a hypervisor without service details is on no host (a namesake is not it).
+        host = (getattr(hv, "service_details", None) or {}).get("host")
+        if host:
+            by_host.setdefault(host, []).append(hv)
     problems, seen = [], []
     for host in sorted(hosts):
         mine = by_host.get(host, [])

@@ -188,6 +188,24 @@ def attach_refused(ctx: RunContext, server: Any, volume: Any) -> os_exc.HttpExce
                          "and restart nova-api")
 
 
+def check_unattached(ctx: RunContext, volume: Any, server: Any) -> Any:
+    """Check a refused attach left nothing: the volume available with no attachment in cinder, and not among
+    the server's volumes in nova (a half-done attach shows in one view and not in the other)."""
+    fresh = check_status(ctx, volume, "available")
+    attached = [a.get("server_id") or a.get("attachment_id") or "?" for a in fresh.attachments or []]
+    problems = []
+    if attached:
+        problems.append(f"cinder lists attachments to {', '.join(map(str, attached))}")
+    in_nova = [a.volume_id for a in ctx.conn.compute.volume_attachments(server.id)]
+    if volume.id in in_nova:
+        problems.append(f"nova lists it among the volumes of {compute.label(server)}")
+    if problems:
+        raise AssertionError(f"{label(fresh)} is available, but {' and '.join(problems)} after a refused attach: "
+                             f"a half-done attach (request id {request_ids.last()}); detach it and check nova-api's "
+                             "and cinder-api's logs")
+    return fresh
+
+
 def check_status(ctx: RunContext, volume: Any, status: str) -> Any:
     """Check the volume is in that status (e.g. still available after a refused attach); return it."""
     fresh = _get(ctx, volume)

@@ -8,8 +8,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from fuel_health import clients
-
 SUITE = '''
 from pathlib import Path
 

@@ -168,18 +168,66 @@ def test_an_instance_on_the_wrong_hypervisor_type_is_flagged(make_ctx):
         compute.check_hypervisor(make_ctx(api), api.servers["s1"], "kvm")
 
 
-def test_a_vmdk_image_active_on_qemu_fails_and_no_valid_host_passes(make_ctx):
+def test_a_vmdk_image_active_on_qemu_fails_and_only_no_valid_host_passes(make_ctx):
     api = FakeCompute(hypervisors=[hyp("node-2", "node-2", "QEMU")])
     ctx = make_ctx(api)
     api.servers["s1"] = server()
     with pytest.raises(AssertionError, match=r"went ACTIVE in zone nova on hypervisor node-2 \(QEMU, host node-2\): "
                                              r"the scheduler does not check the image's hypervisor_type"):
-        compute.check_not_running_on(ctx, compute.BootOutcome(api.servers["s1"], None), "kvm", "TestVM-VMDK")
-    failed = server(status="ERROR", host=None, hv=None, fault={"message": "No valid host was found."})
-    assert compute.check_not_running_on(ctx, compute.BootOutcome(failed, None), "kvm", "TestVM-VMDK") == \
-        "ERROR: No valid host was found."
-    refused = http_error(os_exc.BadRequestException, 400, "Image not usable")
-    assert compute.check_not_running_on(ctx, compute.BootOutcome(None, refused), "kvm", "x").startswith("refused")
+        compute.check_scheduler_refused(ctx, compute.BootOutcome(api.servers["s1"], None), "kvm", "TestVM-VMDK")
+    failed = server(status="ERROR", host=None, hv=None, fault={"message": "No valid host was found. "})
+    assert compute.check_scheduler_refused(ctx, compute.BootOutcome(failed, None), "kvm", "TestVM-VMDK") == \
+        "ERROR: No valid host was found.  (the scheduler refused it: no valid host for hypervisor_type=vmware)"
+
+
+def test_a_vmdk_boot_that_fails_for_another_reason_is_not_a_pass(make_ctx):
+    # The old check counted any 4xx and any non-ACTIVE state as "refused": a dead KVM zone passed.
+    ctx = make_ctx(FakeCompute())
+    quota = http_error(os_exc.ForbiddenException, 403, "Quota exceeded for instances")
+    with pytest.raises(AssertionError, match=r"nova-api refused to boot x in zone nova before any scheduling: HTTP "
+                                             r"403 Quota exceeded"):
+        compute.check_scheduler_refused(ctx, compute.BootOutcome(None, quota), "kvm", "x")
+    broken = server(status="ERROR", fault={"message": "Build of instance aborted: Failed to allocate the network"})
+    with pytest.raises(AssertionError, match=r"ended ERROR with fault 'Build of instance aborted.*not the "
+                                             r"scheduler's 'No valid host was found'"):
+        compute.check_scheduler_refused(ctx, compute.BootOutcome(broken, None), "kvm", "x")
+    stuck = server(status="BUILD")
+    with pytest.raises(AssertionError, match=r"ended BUILD"):
+        compute.check_scheduler_refused(ctx, compute.BootOutcome(stuck, None), "kvm", "x")
+
+
+def test_a_kvm_zone_without_a_usable_compute_cannot_judge_a_refusal(make_ctx):
+    ctx = make_ctx(FakeCompute([svc("node-2", "nova", state="down")], hypervisors=[hyp("node-2", "node-2", "QEMU")]))
+    with pytest.raises(AssertionError, match=r"zone nova has no usable KVM/QEMU compute \(nova-compute on node-2 is "
+                                             r"down .*\): a refused boot there would prove nothing"):
+        services.check_zone_usable(ctx, "kvm")
+    ctx = make_ctx(FakeCompute([svc("node-2", "nova")], hypervisors=[hyp("node-2", "node-2", "QEMU")]))
+    assert services.check_zone_usable(ctx, "kvm") == ["node-2"]
+
+
+def test_a_namesake_hypervisor_on_another_host_or_without_service_is_not_the_servers(make_ctx):
+    namesake = hyp("node-2", "node-9", "QEMU")
+    bare = NS(name="node-2", hypervisor_type="QEMU", state="up", status="enabled", service_details=None)
+    api = FakeCompute(hypervisors=[namesake, bare])
+    api.servers["s1"] = server()
+    with pytest.raises(AssertionError, match=r"runs on hypervisor node-2 \(compute host node-2\), which is not in the "
+                                             r"hypervisor list on that host \(found: node-2 on node-9, node-2 on no "
+                                             r"host\)"):
+        compute.hypervisor_of(make_ctx(api), api.servers["s1"])
+    # The same for the sanity check: a hypervisor without service details is on no host.
+    with pytest.raises(AssertionError, match=r"host node-2 reports no hypervisor"):
+        services.check_hypervisors(make_ctx(FakeCompute(hypervisors=[bare])), "kvm", ["node-2"])
+
+
+def test_a_kvm_compute_node_of_the_config_that_never_registered_fails(make_ctx, dual_raw):
+    # The cloud knows only node-2; the config also lists node-7 as a compute node. Old: hosts came from the cloud.
+    dual_raw["nodes"].append({"name": "node-7", "roles": ["compute"], "host": "local://"})
+    ctx = make_ctx(FakeCompute([svc("node-2", "nova")], hypervisors=[hyp("node-2", "node-2", "QEMU")]), raw=dual_raw)
+    assert services.kvm_compute_hosts(ctx) == {"node-2", "node-7"}
+    with pytest.raises(AssertionError, match=r"^zone nova: no nova-compute registered as host node-7 "):
+        services.check_nova_compute(ctx, "nova", expected=services.kvm_compute_hosts(ctx))
+    with pytest.raises(AssertionError, match=r"^host node-7 reports no hypervisor"):
+        services.check_hypervisors(ctx, "kvm", services.kvm_compute_hosts(ctx))
 
 
 def vol(status="available", zone="nova", attachments=(), vid="v1"):
@@ -230,6 +278,22 @@ def test_cinder_and_nova_must_agree_on_the_attachment(make_ctx):
     api.volume_attachments = lambda server_id: []
     with pytest.raises(AssertionError, match=r"nova lists no volumes for it: nova and cinder disagree"):
         volume.check_attached(make_ctx(api, volumes), vol(), server())
+
+
+def test_a_refused_attach_must_leave_no_attachment_in_cinder_or_nova(make_ctx):
+    # The old step read only the volume's status: `available` with a stray attachment passed.
+    volumes = FakeVolumes()
+    volumes.volumes["v1"] = [vol("available", attachments=[{"server_id": "s1"}])]
+    api = FakeCompute()
+    api.volume_attachments = lambda server_id: []
+    with pytest.raises(AssertionError, match=r"is available, but cinder lists attachments to s1 after a refused"):
+        volume.check_unattached(make_ctx(api, volumes), vol(), server())
+    volumes.volumes["v1"] = [vol("available")]
+    api.volume_attachments = lambda server_id: [NS(volume_id="v1")]
+    with pytest.raises(AssertionError, match=r"is available, but nova lists it among the volumes of server "):
+        volume.check_unattached(make_ctx(api, volumes), vol(), server())
+    api.volume_attachments = lambda server_id: []
+    assert volume.check_unattached(make_ctx(api, volumes), vol(), server()).status == "available"
 
 
 def test_a_server_nova_gives_up_deleting_fails_fast(make_ctx):

@@ -5,13 +5,13 @@ from fuel_health.steps import services
 
 
 @ostf.scenario(title="The KVM zone's computes are QEMU/KVM hypervisors",
-               steps=["Find the compute hosts of the KVM zone",
+               steps=["Find the KVM compute nodes of the cluster description and the compute hosts of the KVM zone",
                       "Check each reports an up, enabled hypervisor of type QEMU or KVM"],
                tags="kvm_compute", hypervisor="kvm", duration="2 s", since="6.1")
 def test_kvm_hypervisor_type(ctx, step):
     """A KVM-zone host reporting another hypervisor type gets KVM images it cannot run."""
     with step(1):
-        hosts = services.compute_hosts(ctx, ctx.zone("kvm").zone)
+        hosts = services.kvm_compute_hosts(ctx) | services.compute_hosts(ctx, ctx.zone("kvm").zone)
     with step(2):
         services.check_hypervisors(ctx, "kvm", hosts)
 

@@ -5,14 +5,14 @@ from fuel_health.steps import services
 
 
 @ostf.scenario(title="nova-compute is up in the KVM zone",
-               steps=["Find the compute hosts of the KVM zone (aggregates and services)",
-                      "Check each has an enabled nova-compute that is up"],
+               steps=["Find the KVM compute nodes of the cluster description (its compute nodes)",
+                      "Check each, and every other host of the KVM zone, has an enabled nova-compute that is up"],
                tags="kvm_compute", hypervisor="kvm", duration="2 s", since="6.1")
 def test_kvm_nova_compute_up(ctx, step):
-    """Every compute host of the KVM zone runs an enabled nova-compute that reports in."""
+    """Every KVM compute node of the cluster, and every compute host of the zone, runs an enabled nova-compute."""
     zone = ctx.zone("kvm").zone
     with step(1):
-        hosts = services.compute_hosts(ctx, zone)
+        hosts = services.kvm_compute_hosts(ctx)
     with step(2):
         services.check_nova_compute(ctx, zone, expected=hosts)
 

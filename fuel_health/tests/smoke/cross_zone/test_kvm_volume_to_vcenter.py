@@ -8,7 +8,7 @@ from fuel_health.steps import compute, volume
                steps=["Boot an instance in the vCenter zone (shared)",
                       "Create a volume in the KVM zone (shared)",
                       "Attach the volume to the instance: refused with 400 'not in the same availability_zone'",
-                      "Check the volume is still available",
+                      "Check the volume is still available and unattached in cinder's and nova's views",
                       "Check the instance is still ACTIVE"],
                tags="use_vcenter, volumes_vmdk, kvm_compute, volumes_lvm | volumes_ceph", duration="10 s",
                since="6.1")
@@ -21,6 +21,6 @@ def test_kvm_volume_refused_by_vcenter_instance(ctx, step, shared):
     with step(3):
         volume.attach_refused(ctx, server, vol)
     with step(4):
-        volume.check_status(ctx, vol, "available")
+        volume.check_unattached(ctx, vol, server)
     with step(5):
         compute.check_active(ctx, server)
