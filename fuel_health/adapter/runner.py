@@ -58,6 +58,7 @@ class NewRun:
     entries: Sequence[Entry]
     selected: frozenset[str]
     creds: OsCreds | None = None
+    reason: str | None = None  # why the set has no test for this cluster (the run is then empty and finished)
 
 
 def creds_env(cfg: ClusterConfig, creds: OsCreds | None) -> dict[str, str]:
@@ -134,7 +135,8 @@ class Runner:
             for run_id, n in zip(ids, new, strict=True):
                 if n.creds:
                     self._creds[run_id] = n.creds
-                self._launch(run_id, n.cluster)
+                if n.selected & {e.meta.id for e in n.entries}:
+                    self._launch(run_id, n.cluster)
         return ids
 
     def _check_idle(self, s: Session, cluster_id: int, testset: str, but: int | None = None) -> None:
@@ -150,7 +152,12 @@ class Runner:
         if new.creds and new.creds.ostf_os_username:
             meta["ostf_os_access_creds"] = {"ostf_os_username": new.creds.ostf_os_username,
                                             "ostf_os_tenant_name": new.creds.ostf_os_tenant_name}
-        run = m.TestRun(testset=new.testset, cluster_id=new.cluster.id, status=m.RUN_RUNNING, meta=meta)
+        if new.reason:
+            meta["reason"] = new.reason
+        # Nothing to run (an empty set, or only other sets' tests asked for): finished at once, as fuel-ostf's was.
+        idle = not new.selected & {e.meta.id for e in new.entries}
+        run = m.TestRun(testset=new.testset, cluster_id=new.cluster.id, meta=meta,
+                        status=m.RUN_FINISHED if idle else m.RUN_RUNNING, ended_at=m.utcnow() if idle else None)
         run.tests = [m.TestResult(position=i, test_id=e.meta.id, testset=e.meta.test_set, name=e.meta.title,
                                   description=e.description, duration=e.meta.duration or None, nodeid=e.nodeid,
                                   status=m.WAIT if e.meta.id in new.selected else m.DISABLED)
@@ -159,7 +166,13 @@ class Runner:
         return run
 
     def restart(self, run_id: int, test_ids: Sequence[str], cluster: Cluster, creds: OsCreds | None) -> None:
-        """Run some tests of a finished run again (default: every test it did not have disabled)."""
+        """Run some tests of a finished run again (default: every test it did not have disabled).
+
+        As fuel-ostf 9.0:fuel_plugin/ostf_adapter/storage/models.py:376-394 and :181-188: a named test the run
+        has not seen is added when it is of the run's set and applies to the cluster now (Fuel UI sends every
+        checked test: fuel-ui 9.0:static/views/cluster_page_tabs/healthcheck_tab.js:157-163); other ids are
+        ignored. Without credentials, a run whose credentials the adapter no longer holds is refused.
+        """
         catalog = self.catalog.get()
         with self.lock:
             with self.sessions.begin() as s:
@@ -167,32 +180,50 @@ class Runner:
                 if run.status == m.RUN_RUNNING:
                     raise Conflict(f"test run {run_id} is still running: stop it first or wait")
                 self._check_idle(s, run.cluster_id, run.testset, but=run_id)
+                posted = (run.meta or {}).get("ostf_os_access_creds") or {}
+                given = creds is not None and bool(creds.ostf_os_username or creds.ostf_os_password)
+                if posted and not given and run_id not in self._creds:
+                    raise Conflict(f"test run {run_id} ran as {posted.get('ostf_os_username')}, whose password this "
+                                   f"adapter no longer holds (it restarted since): send ostf_os_access_creds again")
                 by_id = {t.test_id: t for t in run.tests}
-                wanted = list(test_ids) or [t.test_id for t in run.tests if t.status != m.DISABLED]
+                applies = {e.meta.id for e in cluster.tests(catalog, run.testset)}
+                wanted = [t for t in dict.fromkeys(test_ids) if t in catalog.by_id and (t in applies or (
+                    t in by_id and catalog.by_id[t].meta.test_set == run.testset))]
+                if not test_ids:
+                    wanted = [t.test_id for t in run.tests if t.status != m.DISABLED and t.test_id in catalog.by_id]
+                if not wanted:
+                    raise NotFound(f"none of the tests asked for is in test set {run.testset} for cluster "
+                                   f"{run.cluster_id}: nothing to rerun in test run {run_id}")
+                position = max((t.position for t in run.tests), default=-1)
                 for test_id in wanted:
-                    if test_id not in by_id:
-                        raise NotFound(f"test {test_id} is not in test run {run_id} (set {run.testset})")
-                    if test_id not in catalog.by_id:
-                        raise NotFound(f"test {test_id} is no longer in the suite")
-                for test_id in wanted:
-                    row = by_id[test_id]
+                    entry = catalog.by_id[test_id]
+                    row = by_id.get(test_id)
+                    if row is None:  # new in the suite, or applies since the cluster changed
+                        position += 1
+                        row = m.TestResult(position=position, test_id=test_id, testset=entry.meta.test_set,
+                                           name=entry.meta.title, description=entry.description,
+                                           duration=entry.meta.duration or None, nodeid=entry.nodeid, status=m.WAIT)
+                        run.tests.append(row)
                     row.status, row.message, row.step, row.taken = m.WAIT, None, None, None
-                    row.nodeid = catalog.by_id[test_id].nodeid
+                    row.nodeid = entry.nodeid
                 run.status, run.ended_at, run.stop_requested, run.pid = m.RUN_RUNNING, None, False, None
                 run.meta = {**run.meta, "run_id": resources.new_run_id()}
-            if creds:
-                self._creds[run_id] = creds
+            if given:
+                self._creds[run_id] = creds  # type: ignore[assignment]
             self._launch(run_id, cluster)
 
     def stop(self, run_id: int) -> None:
-        """Interrupt a run: its waiting tests become `stopped` now, the running one once cleanup is done."""
+        """Interrupt a run: its waiting tests become `stopped` now, the running one once cleanup is done.
+
+        A finished run is left as it is (a 200, as in fuel-ostf 9.0:fuel_plugin/ostf_adapter/storage/models.py:
+        396-405): Fuel UI stops the runs it saw running up to 3 s earlier (fuel-ui 9.0:static/views/
+        cluster_page_tabs/healthcheck_tab.js:196-212), one may have finished since.
+        """
         with self.lock:
             with self.sessions.begin() as s:
                 run = self._get(s, run_id)
-                if run.status != m.RUN_RUNNING:
-                    raise Conflict(f"test run {run_id} is already finished")
-                if run.stop_requested:
-                    return  # a second SIGINT would cut the cleanup short
+                if run.status != m.RUN_RUNNING or run.stop_requested:
+                    return  # finished: nothing to do; stopping: a second SIGINT would cut the cleanup short
                 run.stop_requested = True
                 for t in run.tests:
                     if t.status == m.WAIT:

@@ -30,7 +30,7 @@ class OsCreds(_In):
 class RunMetadata(_In):
     """Which cluster to run on, and optional credentials."""
 
-    cluster_id: Id
+    cluster_id: Id  # fuel-qa sends it as a string (fuel-qa mitaka-eol:core/models/fuel_client/ostf_client.py:71)
     ostf_os_access_creds: OsCreds | None = None
 
 
@@ -127,6 +127,7 @@ class ClusterOut(BaseModel):
 
 
 class Problem(BaseModel):
-    """An error: one line saying what is wrong."""
+    """An error: one line saying what is wrong (`message` for Fuel UI, `detail` the same)."""
 
+    message: str
     detail: str

@@ -59,14 +59,14 @@ def test_statuses_of_errors_skips_and_unselected_tests(serve, fake_config):
     assert by_name(done)["test_skip"]["message"] == "no TestVM image in glance"
 
 
-def test_a_cloud_that_is_down_errors_each_test_with_the_reason(serve, fake_config):
-    server = serve(configs=(fake_config,), preflight=True)  # its keystone, 127.0.0.1:9, never answers
+def test_a_run_whose_pytest_cannot_start_errors_each_test_with_the_reason(serve, fake_config):
+    # (An unreachable keystone no longer stops a run: the checks that need it fail by themselves, commit 51fc1fd.)
+    server = serve(configs=(fake_config,), args=("--pytest-arg=--no-such-option",))
 
     done = server.wait(server.post_run("sanity")["id"])
 
     assert statuses(done) == {"test_keystone": "error", "test_attach": "error"}
-    assert by_name(done)["test_keystone"]["message"].startswith(
-        "not run: fuel-health: cannot run: keystone at http://127.0.0.1:9/v3 is unreachable")
+    assert by_name(done)["test_keystone"]["message"].startswith("not run: ERROR: usage:"), done
 
 
 def test_stop_interrupts_the_run_and_its_cleanup_runs(serve, fake_config):
@@ -80,8 +80,8 @@ def test_stop_interrupts_the_run_and_its_cleanup_runs(serve, fake_config):
     assert statuses(done) == {"test_slow": "stopped", "test_error": "stopped", "test_skip": "disabled"}
     assert by_name(done)["test_slow"]["message"] == "stopped while running; its cleanup ran"
     assert f"cleaned {done['meta']['run_id']}" in server.marks_text()
-    again = server.call("PUT", "/v1/testruns", [{"id": run["id"], "status": "stopped"}])
-    assert again.status_code == 409 and again.json()["detail"] == f"test run {run['id']} is already finished"
+    again = server.ok("PUT", "/v1/testruns", [{"id": run["id"], "status": "stopped"}])  # a no-op, as fuel-ostf
+    assert again == [done]
 
 
 def test_restart_reruns_only_the_named_tests(serve, fake_config):
@@ -152,15 +152,12 @@ BAD = [
     ("POST", "/v1/testruns", {"testset": "sanity"}, 400, "body.objects: Field required (send a JSON list"),
     ("POST", "/v1/testruns", [{"testset": "nope", "metadata": {"cluster_id": 7}}], 400,
      "body[0].testset: Input should be 'sanity', 'smoke', "),
-    ("POST", "/v1/testruns", [{"testset": "ha", "metadata": {"cluster_id": 7}}], 404, "test set ha has no tests"),
     ("POST", "/v1/testruns", [{"testset": "sanity", "metadata": {"cluster_id": 8}}], 404,
      "unknown cluster 8 (known: 7)"),
     ("POST", "/v1/testruns", [{"testset": "sanity", "tests": ["x.y"], "metadata": {"cluster_id": 7}}], 404,
      "unknown test x.y"),
     ("POST", "/v1/testruns", [{"testset": "smoke", "tests": [f"{SMOKE}.test_vcenter"],
                                "metadata": {"cluster_id": 7}}], 404, "does not apply to cluster 7: needs use_vcenter"),
-    ("POST", "/v1/testruns", [{"testset": "sanity", "tests": [f"{SMOKE}.test_error"],
-                               "metadata": {"cluster_id": 7}}], 404, "is in test set smoke, not sanity"),
     ("PUT", "/v1/testruns", [{"id": 999, "status": "stopped"}], 404, "no test run 999"),
     ("PUT", "/v1/testruns", [{"id": 1, "status": "paused"}], 400, "body[0].status: Input should be 'stopped'"),
     ("GET", "/v1/testruns/999", None, 404, "no test run 999"),
@@ -177,6 +174,7 @@ def test_bad_input_gets_a_one_line_4xx(serve, fake_config):
     for method, path, body, code, detail in BAD:
         resp = server.call(method, path, body)
         got = resp.json().get("detail", "")
+        assert resp.json().get("message") == got, f"{method} {path} {body}: {resp.text}"
         assert (resp.status_code, "\n" in got) == (code, False), f"{method} {path} {body}: {resp.text}"
         assert got.startswith(detail) or detail in got, f"{method} {path} {body}: {got}"
 
