@@ -6,7 +6,8 @@
 
 `source(cfg)` returns (id, value) pairs; the plugin's pytest_generate_tests turns them into parameters
 (ids like `test_cross_az_attach_is_off[node-1]`). When the config has nothing to check, the test is one
-skipped `[none]` case that says so, not silently absent.
+`[none]` case that FAILS and says what is missing: a check that applies to this cluster (its tags said so)
+but finds nothing to look at means the cluster description is incomplete, never a silent pass.
 """
 
 from __future__ import annotations
@@ -40,7 +41,29 @@ def parametrize(metafunc: pytest.Metafunc, cfg: ClusterConfig | None) -> None:
         pairs = list(source(cfg)) if cfg is not None else []
         if pairs:
             metafunc.parametrize(argname, [v for _, v in pairs], ids=[i for i, _ in pairs])
-        else:
-            reason = f"the cluster config lists no {what} to check" if cfg is not None else "no cluster config"
-            metafunc.parametrize(argname, [pytest.param(None, marks=pytest.mark.skip(reason=reason))],
+        elif cfg is None:  # no config at all: the plugin deselects these checks and says why
+            metafunc.parametrize(argname, [pytest.param(None, marks=pytest.mark.skip(reason="no cluster config"))],
                                  ids=["none"])
+        else:
+            reason = (f"nothing to check: the cluster config lists no {what}, though this check applies to the "
+                      f"cluster (tags); complete the cluster description (or the node roles in Nailgun)")
+            metafunc.parametrize(argname, [NothingToCheck(reason)], ids=["none"])
+
+
+class NothingToCheck:
+    """The value of a `[none]` case: the plugin fails the test with its reason instead of running it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return "NothingToCheck"
+
+
+def nothing_to_check(item: Any) -> str | None:
+    """Return the reason when a collected test is a `[none]` case (nothing in the config to check)."""
+    callspec = getattr(item, "callspec", None)
+    for value in (callspec.params.values() if callspec else ()):
+        if isinstance(value, NothingToCheck):
+            return value.reason
+    return None

@@ -303,6 +303,14 @@ class _RunPlugin:
 
     # --- results ---
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        """A `[none]` case fails with its reason instead of running (params.NothingToCheck)."""
+        reason = params.nothing_to_check(pyfuncitem)
+        if reason:
+            pytest.fail(reason, pytrace=False)
+        return None
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
         with metrics.tally() as counts:

@@ -20,7 +20,7 @@ def failure_line(report: Any) -> str:
     text = (getattr(crash, "message", None) or str(getattr(report, "longrepr", "") or "")).strip()
     first = text.splitlines()[0] if text else "failed"
     head, sep, rest = first.partition(": ")
-    if sep and "." in head and " " not in head:  # drop "fuel_health.ostf.StepFailed: "
+    if sep and ("." in head or head == "Failed") and " " not in head:  # drop "fuel_health.ostf.StepFailed: "
         first = rest
     where = "" if report.when == "call" else f" (in {report.when})"
     return (first if len(first) <= 160 else first[:157] + "...") + where

@@ -247,3 +247,28 @@ def test_allure_results_carry_the_metadata_and_numbered_steps(pytester, suite, k
     assert {("feature", "smoke"), ("story", "any"), ("ostf_id", "suite.smoke.test_checks.test_kvm_attach")} <= labels
     assert [(s["name"], s["status"]) for s in attach["steps"]] == [("Step 1. Boot", "passed"),
                                                                   ("Step 2. Attach the volume", "failed")]
+
+
+NONE_SUITE = '''
+from fuel_health import ostf, params
+
+
+@ostf.scenario(title="Each node", steps=["Read"], tags="kvm | qemu")
+@params.for_each("node", lambda cfg: [], what="node running nova-api")
+def test_each_node(step, node):
+    with step(1):
+        pass
+'''
+
+
+def test_a_check_with_nothing_to_check_fails_with_a_reason(pytester, kvm_raw, write_config):
+    # It used to be one skipped `[none]` case, and the run exited 0.
+    pkg = pytester.mkpydir("suite")
+    (pkg / "configuration").mkdir()
+    (pkg / "configuration" / "__init__.py").write_text("")
+    (pkg / "configuration" / "test_none.py").write_text(NONE_SUITE)
+    result = run(pytester, "--cluster-config", str(write_config(kvm_raw)))
+    assert result.ret == 1
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*test_each_node[[]none[]]: nothing to check: the cluster config lists no node "
+                                 "running nova-api, though this check applies*"])

@@ -431,14 +431,17 @@ def test_parameter_sources_follow_the_config(make_ctx, dual_raw):
     assert [i for i, _ in nodes.controller_computes(cfg)] == ["vmcluster1"]
 
 
-def test_nothing_to_parametrize_is_one_skipped_case(make_ctx):
+def test_nothing_to_parametrize_is_one_failing_case_not_a_skip(make_ctx):
+    # The old `[none]` case was skipped: a cluster whose config lists no such node still exited 0.
     calls = []
     meta = NS(definition=NS(iter_markers=lambda name: [NS(args=("node", lambda cfg: []), kwargs={"what": "x"})]),
               parametrize=lambda *a, **kw: calls.append((a, kw)))
     params.parametrize(meta, make_ctx().cfg)
     (argname, values), kw = calls[0]
     assert argname == "node" and kw == {"ids": ["none"]}
-    assert values[0].marks[0].kwargs == {"reason": "the cluster config lists no x to check"}
+    assert isinstance(values[0], params.NothingToCheck)
+    assert values[0].reason.startswith("nothing to check: the cluster config lists no x, though this check applies")
+    assert params.nothing_to_check(NS(callspec=NS(params={"node": values[0]}))) == values[0].reason
 
 
 # --- vCenter (tests_platform) ---
