@@ -16,6 +16,7 @@ from pathlib import Path
 
 from fuel_health import config as config_mod
 from fuel_health import selection
+from fuel_health.adapter.auth import caller_token  # the keystone token of the request (--auth keystone)
 from fuel_health.adapter.catalog import Catalog, Entry
 from fuel_health.config_model import ClusterConfig, ConfigError
 from fuel_health.ostf import TEST_SETS, TestSet
@@ -123,7 +124,7 @@ class Clusters:
             return cached[1]
         try:
             cfg = config_mod.load(nailgun_url=self.nailgun_url, cluster_id=cluster_id,
-                                  nailgun_token=self.nailgun_token)
+                                  nailgun_token=caller_token() or self.nailgun_token)
         except ConfigError as exc:
             if "HTTP 404" in str(exc):
                 raise UnknownCluster(f"unknown cluster {cluster_id} (Nailgun at {self.nailgun_url} has none)") \
@@ -142,7 +143,8 @@ class Clusters:
             from fuel_health.nailgun import NailgunClient
 
             try:
-                ids = [c["id"] for c in NailgunClient(self.nailgun_url, token=self.nailgun_token).get("clusters")]
+                client = NailgunClient(self.nailgun_url, token=caller_token() or self.nailgun_token)
+                ids = [c["id"] for c in client.get("clusters")]
             except (ConfigError, KeyError, TypeError) as exc:
                 raise ClusterUnavailable(str(exc)) from None
             for cid in ids:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fuel_health import resources
 from fuel_health.adapter import models as m
+from fuel_health.adapter.auth import caller_token
 from fuel_health.adapter.catalog import CatalogSource, Entry
 from fuel_health.adapter.clusters import Cluster
 from fuel_health.adapter.reporter import DB_ENV  # how pytest gets the database URL (kept out of `ps`)
@@ -262,8 +263,9 @@ class Runner:
                 *cluster.pytest_args, *st.pytest_args]
         env = {**self.catalog.env(), DB_ENV: m.normalize_url(st.db_url),
                **creds_env(cluster.cfg, self._creds.get(run_id))}
-        if st.nailgun_token:
-            env["FUEL_HEALTH_NAILGUN_TOKEN"] = st.nailgun_token
+        token = caller_token() or st.nailgun_token  # the caller's keystone token, as fuel-ostf forwarded it
+        if token:
+            env["FUEL_HEALTH_NAILGUN_TOKEN"] = token
         with self.log_path(run_id).open("ab") as out:
             out.write(f"==== test run {run_id} ({hex_id}): {' '.join(argv[1:])}\n".encode())
             out.flush()

@@ -6,6 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from fuel_health.adapter.auth import AuthConfigError, AuthSettings, Guard, check_listen
 from fuel_health.adapter.settings import DEFAULT_DB, DEFAULT_PORT, Settings
 
 
@@ -23,6 +24,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-dir", type=Path, metavar="DIR", help="pytest output and JUnit of each run")
     p.add_argument("--no-execute", action="store_true",
                    help="record runs but execute nothing: their tests become `skipped` (API and UI checks)")
+    p.add_argument("--auth", choices=("none", "token", "keystone"), default="none",
+                   help="keystone: validate X-Auth-Token with keystone (as on a Fuel master) and forward it to "
+                        "Nailgun; token: one shared token (--token-file); none: loopback only (default)")
+    p.add_argument("--token-file", type=Path, metavar="FILE", help="the shared token of --auth token (one line)")
+    p.add_argument("--keystone-cloud", metavar="NAME",
+                   help="--auth keystone: clouds.yaml entry of the service user that validates tokens")
+    p.add_argument("--keystone-clouds-yaml", type=Path, metavar="PATH",
+                   help="the clouds.yaml of --keystone-cloud (default ~/.config/openstack/clouds.yaml)")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="HOST", dest="allowed_hosts",
+                   help="a Host header to serve (repeatable; default: --host, localhost, 127.0.0.1). Behind "
+                        "Fuel's nginx it is the proxy_pass address, e.g. 10.20.0.2")
     p.add_argument("--pytest-arg", action="append", default=[], metavar="ARG", dest="pytest_args",
                    help="extra pytest argument for every run (repeatable), e.g. --pytest-arg=--no-preflight")
 
@@ -40,13 +52,27 @@ def settings_from(args: argparse.Namespace) -> Settings:
                     pytest_args=tuple(args.pytest_args))
 
 
+def auth_from(args: argparse.Namespace) -> AuthSettings:
+    """Return the auth settings of parsed `serve` arguments."""
+    return AuthSettings(mode=args.auth, token_file=args.token_file, keystone_cloud=args.keystone_cloud,
+                        clouds_yaml=args.keystone_clouds_yaml, allowed_hosts=tuple(args.allowed_hosts))
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the adapter until SIGINT/SIGTERM; running pytest processes are interrupted and cleaned up."""
+    import sys
+
     import uvicorn
 
     from fuel_health.adapter.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings_from(args))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    auth = auth_from(args)
+    try:
+        check_listen(auth.mode, args.host)
+        guard = Guard(create_app(settings_from(args)), auth, args.host, args.port)
+    except AuthConfigError as exc:
+        print(f"fuel-health serve: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(guard, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0

@@ -143,7 +143,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         while True:
             assert proc.poll() is None, f"serve exited {proc.returncode}: {log.read_text()[-2000:]}"
             try:
-                if requests.get(server.url + "/openapi.json", timeout=2).ok:
+                if requests.get(server.url + "/openapi.json", timeout=2).status_code in (200, 401):  # 401: auth on
                     return server
             except requests.ConnectionError:
                 pass
