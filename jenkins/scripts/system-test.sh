@@ -21,7 +21,6 @@ rm -rf reports && mkdir -p reports/system_tests || fail "cannot create $WORKSPAC
 args=(run --group "$TEST_GROUP" --backend fuel --xunit reports/system_tests.xml --reports-dir reports/system_tests)
 [ -n "${NAILGUN_URL:-}" ] && args+=(--nailgun-url "$NAILGUN_URL")
 [ -n "${ENV_NAME:-}" ] && args+=(--env-name "$ENV_NAME")
-[ -n "${OPENSTACK_RELEASE:-}" ] && args+=(--release "$OPENSTACK_RELEASE")
 
 if [ "${DRY_RUN:-false}" = true ]; then
     python -m system_tests "${args[@]}" --show-plan 2>&1 | tee reports/system-test.log
@@ -33,6 +32,7 @@ fi
 
 # fuel-qa's system_tests.sh refuses a missing ISO before touching fuel-devops (its NOISOFOUND_ERR).
 [ -n "${ISO_PATH:-}" ] && [ -f "$ISO_PATH" ] || fail "no ISO at ISO_PATH='${ISO_PATH:-}'"
+# The fuel backend reads OPENSTACK_RELEASE (and the bound KEYSTONE_*/VCENTER_*) from the environment, as fuel-qa.
 export ENV_NAME ISO_PATH OPENSTACK_RELEASE NAILGUN_URL VCENTER_IP
 python -m system_tests "${args[@]}" 2>&1 | tee reports/system-test.log
 rc=${PIPESTATUS[0]}
