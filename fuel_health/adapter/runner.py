@@ -62,8 +62,13 @@ class NewRun:
     reason: str | None = None  # why the set has no test for this cluster (the run is then empty and finished)
 
 
-def creds_env(cfg: ClusterConfig, creds: OsCreds | None) -> dict[str, str]:
-    """Return environment variables that make pytest use the POSTed OpenStack credentials."""
+def creds_env(cfg: ClusterConfig, creds: OsCreds | None, private: Path | None = None) -> dict[str, str]:
+    """Return environment variables that make pytest use the POSTed OpenStack credentials.
+
+    Only the auth fields change. A clouds.yaml entry is copied whole into `private` (a 0600 file the run
+    deletes when it ends) with its username, password and project replaced, so its region, cacert, verify
+    and interface stay as the operator wrote them.
+    """
     given = {k: v for k, v in (("username", creds.ostf_os_username), ("password", creds.ostf_os_password),
                                ("project_name", creds.ostf_os_tenant_name)) if v} if creds else {}
     if not given:
@@ -71,17 +76,25 @@ def creds_env(cfg: ClusterConfig, creds: OsCreds | None) -> dict[str, str]:
     if cfg.cloud.kind == "env":
         names = {"username": "OS_USERNAME", "password": "OS_PASSWORD", "project_name": "OS_PROJECT_NAME"}
         return {names[k]: v for k, v in given.items()}
-    auth: dict[str, Any] = {}
-    env: dict[str, str] = {}
-    if cfg.cloud.kind == "clouds.yaml":  # turn the clouds.yaml entry into an auth dict with the new creds
-        with contextlib.suppress(OSError, yaml.YAMLError, AttributeError, TypeError):
-            path = Path(cfg.cloud.clouds_yaml or "~/.config/openstack/clouds.yaml").expanduser()
-            auth = dict(yaml.safe_load(path.read_text())["clouds"][cfg.cloud.name]["auth"])
-        env = {"FUEL_HEALTH_CLOUD__NAME": "", "FUEL_HEALTH_CLOUD__CLOUDS_YAML": ""}
-    auth.update(given)
+    if cfg.cloud.kind == "clouds.yaml":
+        if private is None:
+            raise ValueError("a clouds.yaml cloud needs a private file for posted credentials")
+        source = Path(cfg.cloud.clouds_yaml or "~/.config/openstack/clouds.yaml").expanduser()
+        try:
+            entry = dict(yaml.safe_load(source.read_text())["clouds"][cfg.cloud.name])
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise ValueError(f"cannot read entry {cfg.cloud.name} of {source}: {exc}") from None
+        entry["auth"] = {**(entry.get("auth") or {}), **given}
+        for key in ("cacert", "cert", "key"):  # relative to the original file
+            if isinstance(entry.get(key), str) and not Path(entry[key]).expanduser().is_absolute():
+                entry[key] = str(source.parent / entry[key])
+        private.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            yaml.safe_dump({"clouds": {cfg.cloud.name: entry}}, out, allow_unicode=True)
+        return {"FUEL_HEALTH_CLOUD__CLOUDS_YAML": str(private)}
     # Values are read as YAML: JSON-quote them, or a password like 123 or yes would change type.
-    env.update({f"FUEL_HEALTH_CLOUD__AUTH__{k.upper()}": json.dumps(str(v)) for k, v in auth.items()})
-    return env
+    return {f"FUEL_HEALTH_CLOUD__AUTH__{k.upper()}": json.dumps(v) for k, v in given.items()}
 
 
 def log_reason(path: Path, returncode: int) -> str:
@@ -243,6 +256,10 @@ class Runner:
 
     # --- the pytest process ---
 
+    def creds_path(self, run_id: int) -> Path:
+        """Return the private clouds.yaml of a run with posted credentials (deleted when the run ends)."""
+        return self.settings.log_dir / ".creds" / f"testrun-{run_id}.yaml"
+
     def log_path(self, run_id: int) -> Path:
         """Return the file that gets a run's pytest output."""
         return self.settings.log_dir / f"testrun-{run_id}.log"
@@ -261,8 +278,14 @@ class Runner:
                 "--tb=short", "-rfE", "--set", testset, "--run-id", hex_id, "--ostf-testrun-id", str(run_id),
                 "--junitxml", str(st.log_dir / f"testrun-{run_id}-{hex_id}.xml"),
                 *cluster.pytest_args, *st.pytest_args]
-        env = {**self.catalog.env(), DB_ENV: m.normalize_url(st.db_url),
-               **creds_env(cluster.cfg, self._creds.get(run_id))}
+        try:
+            posted = creds_env(cluster.cfg, self._creds.get(run_id), self.creds_path(run_id))
+        except ValueError as exc:
+            with self.log_path(run_id).open("a") as out:
+                out.write(f"ERROR: cannot use the posted credentials: {exc}\n")
+            self.finalize(run_id, -1)
+            return
+        env = {**self.catalog.env(), DB_ENV: m.normalize_url(st.db_url), **posted}
         token = caller_token() or st.nailgun_token  # the caller's keystone token, as fuel-ostf forwarded it
         if token:
             env["FUEL_HEALTH_NAILGUN_TOKEN"] = token
@@ -324,6 +347,7 @@ class Runner:
                     t.status = m.ERROR
                     t.message = f"not run: {log_reason(self.log_path(run_id), returncode)}"
             run.status, run.ended_at, run.pid = m.RUN_FINISHED, m.utcnow(), None
+        self.creds_path(run_id).unlink(missing_ok=True)
         log.info("test run %s finished (pytest exit code %s)", run_id, returncode)
 
     def _log_lines(self, run_id: int) -> list[str]:
@@ -345,6 +369,7 @@ class Runner:
                     if t.status in m.PENDING:
                         t.status, t.message = m.ERROR, "interrupted: the adapter restarted during the run"
                 run.status, run.ended_at, run.pid = m.RUN_FINISHED, m.utcnow(), None
+                self.creds_path(run.id).unlink(missing_ok=True)
                 log.warning("test run %s was cut off by an adapter restart: marked finished", run.id)
 
     def shutdown(self) -> None:

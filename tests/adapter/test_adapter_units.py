@@ -18,21 +18,40 @@ from fuel_health.config_model import ConfigError
 CREDS = OsCreds(ostf_os_username="demo", ostf_os_password="123", ostf_os_tenant_name="demo")
 
 
-def test_posted_creds_replace_a_clouds_yaml_entry(tmp_path, monkeypatch):
+def test_posted_creds_replace_only_the_auth_fields_of_a_clouds_yaml_entry(tmp_path):
+    """Region, cacert and verify stay; a non-ASCII password survives, as openstacksdk itself reads the entry."""
+    from openstack.config.loader import OpenStackConfig
+
+    (tmp_path / "ca.pem").write_text("not a real CA\n")
     clouds = tmp_path / "clouds.yaml"
-    clouds.write_text(yaml.safe_dump({"clouds": {"lab": {"auth": {
-        "auth_url": "http://127.0.0.1:5000/v3", "username": "admin", "password": "x", "project_name": "admin",
-        "user_domain_name": "Default", "project_domain_name": "Default"}}}}))
+    clouds.write_text(yaml.safe_dump({"clouds": {"lab": {
+        "auth": {"auth_url": "http://127.0.0.1:5000/v3", "username": "admin", "password": "x",
+                 "project_name": "admin", "user_domain_name": "Default", "project_domain_name": "Default"},
+        "region_name": "RegionTwo", "cacert": "ca.pem", "verify": False, "interface": "internal"}}}))
     raw = copy.deepcopy(FAKE_CONFIG)
     raw["cloud"] = {"name": "lab", "clouds_yaml": str(clouds)}
     cfg = config_mod.build(raw)
+    creds = OsCreds(ostf_os_username="démo", ostf_os_password="pässwörd-密码", ostf_os_tenant_name="demo")
+    private = tmp_path / "private" / "run-1.yaml"
 
-    env = creds_env(cfg, CREDS)
+    env = creds_env(cfg, creds, private)
     got = config_mod.apply_overrides(cfg, config_mod.env_overrides(env))  # what pytest does with them
+    region = OpenStackConfig(config_files=[got.cloud.clouds_yaml], load_envvars=False).get_one(cloud="lab")
 
-    assert got.cloud.kind == "auth" and got.cloud.auth["auth_url"] == "http://127.0.0.1:5000/v3"
-    assert (got.cloud.auth["username"], got.cloud.auth["project_name"]) == ("demo", "demo")
+    assert got.cloud.kind == "clouds.yaml" and got.cloud.clouds_yaml == str(private)
+    assert private.stat().st_mode & 0o777 == 0o600
+    auth = region.config["auth"]
+    assert (auth["username"], auth["password"], auth["project_name"]) == ("démo", "pässwörd-密码", "demo")
+    assert (auth["auth_url"], auth["user_domain_name"]) == ("http://127.0.0.1:5000/v3", "Default")
+    assert region.region_name == "RegionTwo" and region.config["interface"] == "internal"
+    assert region.config["cacert"] == str(tmp_path / "ca.pem") and region.config["verify"] is False
+
+
+def test_posted_creds_of_an_auth_dict_cloud_keep_its_type():
+    cfg = config_mod.build(copy.deepcopy(FAKE_CONFIG))
+    got = config_mod.apply_overrides(cfg, config_mod.env_overrides(creds_env(cfg, CREDS)))
     assert got.cloud.auth["password"].reveal() == "123"  # a string, not the YAML number 123
+    assert got.cloud.auth["auth_url"] == "http://127.0.0.1:9/v3" and got.cloud.auth["username"] == "demo"
 
 
 def test_posted_creds_for_an_os_env_cloud_and_none_given():
