@@ -15,17 +15,21 @@ JUnit XML and allure results under reports/ (named after the run id), then print
 
 Exit codes:
     0  healthy: every selected check passed (or, for list/config/cleanup, the command worked)
-    1  not healthy: a check failed or errored (cleanup: something could not be deleted)
+    1  not healthy: a check failed or errored (cleanup: something could not be deleted); this includes
+       keystone or vCenter unreachable or answering 5xx: the checks that need it fail naming it, the
+       others still run
     2  interrupted (Ctrl-C, SIGTERM) or wrong command-line usage
-    3  cannot run: bad or missing config, cloud or vCenter unreachable, wrong credentials,
-       or no check applies to this cluster
+    3  cannot run, on the caller's side: bad or missing config, credentials rejected (401), a missing
+       tool, or no check applies to this cluster
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of fuel-health."""
     parser = argparse.ArgumentParser(prog="fuel-health", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="exit codes: 0 healthy, 1 not healthy, 2 interrupted/usage, "
-                                            "3 cannot run")
+                                     epilog="exit codes: 0 healthy, 1 not healthy (a check failed, an endpoint "
+                                            "down), 2 interrupted/usage, 3 cannot run (config, credentials)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the health checks (pytest underneath)")
@@ -128,8 +132,34 @@ def pytest_argv(args: argparse.Namespace, run_id: str, junit: str, allure_dir: s
     return argv + list(args.pytest_args)
 
 
+# Entry-point autoload is off for the health run: every installed pytest plugin (schemathesis, hypothesis,
+# anyio, httpserver...) would be imported and assert-rewritten at each start, seconds of a sanity run.
+# The run loads exactly these (PYTEST_PLUGINS reaches xdist workers too, through the environment).
+_OWN_PLUGINS = ("fuel_health.plugin", "allure_pytest.plugin")
+
+
+def plugin_env(args: argparse.Namespace) -> dict[str, str]:
+    """Return the environment that makes pytest load only the plugins the run needs."""
+    plugins = [*_OWN_PLUGINS, *(("xdist.plugin",) if args.workers else ())]
+    return {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_PLUGINS": ",".join(plugins)}
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the suite through pytest; map pytest's exit code to ours."""
+    """Run the suite through pytest (only its own plugins); map pytest's exit code to ours."""
     import pytest
 
     from fuel_health.resources import check_run_id, new_run_id
@@ -142,7 +172,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     junit = args.junit or f"reports/junit-{run_id}.xml"
     allure_dir = args.allure_dir or f"reports/allure-{run_id}"
     Path(junit).parent.mkdir(parents=True, exist_ok=True)
-    code = int(pytest.main(pytest_argv(args, run_id, junit, allure_dir)))
+    with _environ(plugin_env(args)):
+        code = int(pytest.main(pytest_argv(args, run_id, junit, allure_dir)))
     print(f"fuel-health: run {run_id}\n  JUnit:  {junit}\n  allure: {allure_dir}")
     return _PYTEST_EXIT.get(code, EXIT_CANNOT_RUN)
 

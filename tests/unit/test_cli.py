@@ -105,3 +105,20 @@ def test_cleanup_against_an_unreachable_cloud_is_cannot_run(kvm_raw, write_confi
 def test_no_command_prints_help(capsys):
     assert cli.main([]) == cli.EXIT_INTERRUPTED
     assert "usage: fuel-health" in capsys.readouterr().err
+
+
+def test_the_health_run_loads_only_its_own_plugins(tmp_path):
+    # Autoload imported every installed pytest plugin (schemathesis, hypothesis, anyio...) at each start.
+    import subprocess
+    from types import SimpleNamespace
+
+    env = cli.plugin_env(SimpleNamespace(workers=None))
+    assert env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] == "1" and "xdist.plugin" not in env["PYTEST_PLUGINS"]
+    assert "xdist.plugin" in cli.plugin_env(SimpleNamespace(workers="2"))["PYTEST_PLUGINS"]
+    out = subprocess.run([sys.executable, "-m", "pytest", "--trace-config", "-p", "no:cacheprovider", "--co", "-q",
+                          str(tmp_path)], env={**__import__("os").environ, **env}, capture_output=True, text=True,
+                         cwd=tmp_path)
+    loaded = "\n".join(line for line in (out.stdout + out.stderr).splitlines() if line.startswith("PLUGIN registered"))
+    assert "fuel_health/plugin.py" in loaded and "allure_pytest/plugin.py" in loaded
+    for dev_tool in ("schemathesis", "hypothesis", "anyio", "pytest_httpserver", "xdist"):
+        assert dev_tool not in loaded
