@@ -3,7 +3,7 @@
     fuel-health run [--set smoke,sanity] [--hypervisor kvm|vcenter] [-k EXPR] [-n WORKERS]
                     [--config PATH] [--junit PATH] [--allure-dir DIR] [-- PYTEST ARGS...]
     fuel-health list [--config PATH] [--set ...] [--hypervisor ...]
-    fuel-health cleanup (--run-id ID | --prefix P) [--dry-run] [--config PATH]
+    fuel-health cleanup (--run-id ID | --prefix P [--yes]) [--dry-run] [--all-projects] [--config PATH]
     fuel-health config show [--config PATH]
     fuel-health serve [--host H] [--port P] [--db URL] [--cluster-config PATH ...] [--nailgun-url URL]
 
@@ -88,9 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     clean = sub.add_parser("cleanup", help="delete resources left by runs (by run id or prefix)")
     which = clean.add_mutually_exclusive_group(required=True)
-    which.add_argument("--run-id", metavar="ID", help="one run's resources (<prefix>-<ID>-*)")
-    which.add_argument("--prefix", metavar="P", help="every run's resources named <P>-*")
+    which.add_argument("--run-id", metavar="ID", help="one run's resources (<prefix>-<ID>-<worker>-<kind>-<n>)")
+    which.add_argument("--prefix", metavar="P", help="every run's resources named <P>-<run id>-<worker>-<kind>-<n> "
+                                                     "(flavors, aggregates, public images excepted)")
     clean.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
+    clean.add_argument("--yes", action="store_true", help="really delete every run's resources (with --prefix)")
+    clean.add_argument("--all-projects", action="store_true",
+                       help="look in every project, not only the one of the configured credentials")
     _source_options(clean)
 
     serve = sub.add_parser("serve", help="serve the OSTF REST API (Fuel UI's OSTF tab, fuel-qa) and a page")
@@ -220,18 +224,30 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     """Sweep resources left by runs, by run id or by prefix."""
     from fuel_health import clients, resources
 
-    cfg = _load(args)
-    prefix = args.prefix or cfg.resource_prefix
+    # Usage first (exit 2, nothing loaded or contacted): an empty --prefix is an error, not the default.
     try:
-        run_prefix = resources.run_prefix(prefix, args.run_id)
+        if args.prefix is not None:
+            resources.check_prefix(args.prefix)
+        if args.run_id is not None:
+            resources.check_run_id(args.run_id)
     except ValueError as exc:
         print(f"fuel-health: {exc}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    cfg = _load(args)
+    if args.prefix is not None and not (args.dry_run or args.yes):
+        print(f"fuel-health: --prefix {args.prefix} deletes the leftovers of every run: look first with "
+              "--dry-run, then confirm with --yes", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    prefix = args.prefix if args.prefix is not None else cfg.resource_prefix
+    pattern = resources.run_prefix(prefix, args.run_id) + ("" if args.run_id else "<run id>-")
     clients.check_reachable(cfg, vcenter=False)  # one clear line if keystone is not there
     conn = clients.openstack_connection(cfg)
-    print(f"{'dry run: ' if args.dry_run else ''}sweeping resources named {run_prefix}*")
+    where = "every project" if args.all_projects else "this project"
+    print(f"{'dry run: ' if args.dry_run else ''}sweeping resources named {pattern}<worker>-<kind>-<n> "
+          f"in {where}")
     try:
-        done = resources.sweep(conn, prefix, args.run_id, dry_run=args.dry_run, timeout=cfg.timeouts.delete)
+        done = resources.sweep(conn, prefix, args.run_id, dry_run=args.dry_run, timeout=cfg.timeouts.delete,
+                               all_projects=args.all_projects)
     except resources.CleanupFailed as exc:
         for line in exc.done:
             print(f"  {line}")

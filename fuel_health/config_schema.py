@@ -41,7 +41,7 @@ DEFAULT_IMAGES = {"kvm": "TestVM", "vcenter": "TestVM-VMDK"}
 DEFAULT_FLAVOR = "m1.tiny"
 
 
-_PREFIX_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+PREFIX_RE = _PREFIX_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*\w+\s*\}\}")
 
 

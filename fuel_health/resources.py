@@ -2,7 +2,10 @@
 
 Every resource a test creates is named `<prefix>-<run_id>-<worker>-<kind>-<n>` (worker = xdist worker
 id or `main`), so names are unique per worker and `fuel-health cleanup --run-id ID` finds exactly
-one run's leftovers, while `--prefix P` finds every run's. Nothing not matching is ever touched.
+one run's leftovers, while `--prefix P` finds every run's. Nothing not matching is ever touched:
+the sweep matches that full pattern (never a bare prefix, so `ostf-db-master` is safe), only in the
+suite's own project unless asked for all, and never sweeps global kinds (flavors, aggregates, public
+images) by prefix alone, since another team's objects may share a prefix; a run id is specific enough.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ from typing import Any
 from openstack import exceptions as os_exc
 
 from fuel_health import waiters
+from fuel_health.config_schema import PREFIX_RE  # one resource-prefix rule for the config and the sweep
 
 _RUN_ID_RE = re.compile(r"^[0-9a-f]{8}$")
 _KIND_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# Workers are `main` or xdist's gw0, gw1, ... (plugin.py); anything else is not a name we made.
+_WORKER_RE = re.compile(r"^(?:main|gw[0-9]+)$")
+PREFIX_RULE = "a letter then up to 31 letters, digits or _ (no '-'), e.g. ostf"
 
 
 def new_run_id() -> str:
@@ -43,18 +50,34 @@ def worker_id(environ: dict[str, str] | None = None) -> str:
     return env.get("PYTEST_XDIST_WORKER") or "main"
 
 
+def check_prefix(prefix: str) -> str:
+    """Return the resource prefix if it follows the config's rule, else raise ValueError."""
+    if not prefix:
+        raise ValueError("an empty resource prefix would match everything")
+    if not PREFIX_RE.match(prefix):
+        raise ValueError(f"resource prefix {prefix!r} is not valid ({PREFIX_RULE})")
+    return prefix
+
+
 def resource_name(prefix: str, run_id: str, worker: str, kind: str, n: int) -> str:
     """Return `<prefix>-<run_id>-<worker>-<kind>-<n>`."""
     if not _KIND_RE.match(kind):
         raise ValueError(f"resource kind {kind!r}: use lowercase letters, digits and _")
+    if not _WORKER_RE.match(worker):
+        raise ValueError(f"worker {worker!r}: main or gw<N> (the sweep matches only those)")
     return f"{prefix}-{run_id}-{worker}-{kind}-{n}"
 
 
 def run_prefix(prefix: str, run_id: str | None = None) -> str:
-    """Return the name prefix the sweep matches: `<prefix>-<run_id>-`, or `<prefix>-` for all runs."""
-    if not prefix:
-        raise ValueError("an empty resource prefix would match everything")
+    """Return the name prefix the sweep reports: `<prefix>-<run_id>-`, or `<prefix>-` for all runs."""
+    check_prefix(prefix)
     return f"{prefix}-{check_run_id(run_id)}-" if run_id else f"{prefix}-"
+
+
+def name_pattern(prefix: str, run_id: str | None = None) -> re.Pattern[str]:
+    """Return the regex of the full names the suite makes: `<prefix>-<run_id>-<worker>-<kind>-<n>`."""
+    run = re.escape(check_run_id(run_id)) if run_id else "[0-9a-f]{8}"
+    return re.compile(rf"^{re.escape(check_prefix(prefix))}-{run}-(?:main|gw[0-9]+)-[a-z][a-z0-9_]*-[1-9][0-9]*$")
 
 
 @dataclass
@@ -153,10 +176,26 @@ def delete_and_wait(delete: Callable[[], Any], get: Callable[[], Any], timeout: 
 
 
 def sweep(conn: Any, prefix: str, run_id: str | None = None, dry_run: bool = False,
-          timeout: float = 120.0) -> list[str]:
-    """Delete servers, volumes, images, flavors, aggregates, keypairs named `<prefix>-[<run_id>-]*`."""
-    start = run_prefix(prefix, run_id)
-    mine = lambda obj: (getattr(obj, "name", None) or "").startswith(start)  # noqa: E731
+          timeout: float = 120.0, all_projects: bool = False) -> list[str]:
+    """Delete what the suite made: servers, snapshots, volumes, images, keypairs (and, for one run id,
+    flavors and aggregates) whose name is `<prefix>-<run_id>-<worker>-<kind>-<n>` in full.
+
+    Only the connection's own project is looked at unless all_projects; a prefix sweep (no run id) leaves
+    global kinds (flavors, aggregates) and public or community images alone.
+    """
+    pattern = name_pattern(prefix, run_id)
+    project = None if all_projects else getattr(conn, "current_project_id", None)
+    if not all_projects and not project:
+        raise ValueError("cannot tell this connection's project: refusing to sweep (or pass all_projects)")
+    by_prefix = run_id is None
+
+    def mine(obj: Any, owner: str = "project_id") -> bool:
+        if not pattern.match(getattr(obj, "name", None) or ""):
+            return False
+        # Listings are project-scoped already (servers, volumes); glance shows an admin every image.
+        owned_by = getattr(obj, owner, None)
+        return all_projects or owned_by is None or owned_by == project
+
     done: list[str] = []
     errors: list[str] = []
     verb = "would delete" if dry_run else "deleted"
@@ -176,17 +215,18 @@ def sweep(conn: Any, prefix: str, run_id: str | None = None, dry_run: bool = Fal
         except Exception as exc:
             errors.append(f"{kind} {obj.name} ({obj.id}): {_one_line(exc)}")
 
+    listing = {"all_projects": True} if all_projects else {}
     compute, volumes, images = conn.compute, conn.block_storage, conn.image
     # Servers first: they hold volumes, keypairs, flavors and images in use.
-    servers = [s for s in compute.servers() if mine(s)]
+    servers = [s for s in compute.servers(**listing) if mine(s)]
     our_server_ids = {s.id for s in servers}
     for s in servers:
         act("server", s, lambda s=s: compute.delete_server(s, force=False),
             lambda s=s: compute.get_server(s.id))
-    for snap in [x for x in volumes.snapshots() if mine(x)]:
+    for snap in [x for x in volumes.snapshots(**listing) if mine(x)]:
         act("snapshot", snap, lambda x=snap: volumes.delete_snapshot(x),
             lambda x=snap: volumes.get_snapshot(x.id))
-    for vol in [v for v in volumes.volumes() if mine(v)]:
+    for vol in [v for v in volumes.volumes(**listing) if mine(v)]:
         foreign = [a.get("server_id") for a in (getattr(vol, "attachments", None) or [])
                    if a.get("server_id") not in our_server_ids]
         if foreign:
@@ -195,13 +235,16 @@ def sweep(conn: Any, prefix: str, run_id: str | None = None, dry_run: bool = Fal
             continue
         act("volume", vol, lambda v=vol: _detach_and_delete(conn, v, timeout),
             lambda v=vol: volumes.get_volume(v.id))
-    for image in [i for i in images.images() if mine(i)]:
+    for image in [i for i in images.images() if mine(i, "owner")]:
+        if by_prefix and getattr(image, "visibility", None) in ("public", "community"):
+            continue  # seen by every project: only a sweep of one run id may take it
         act("image", image, lambda i=image: images.delete_image(i), lambda i=image: images.get_image(i.id))
-    for flavor in [f for f in compute.flavors() if mine(f)]:
-        act("flavor", flavor, lambda f=flavor: compute.delete_flavor(f), None)
-    for agg in [a for a in compute.aggregates() if mine(a)]:
-        act("aggregate", agg, lambda a=agg: _empty_and_delete_aggregate(compute, a), None)
-    for kp in [k for k in compute.keypairs() if mine(k)]:
+    if not by_prefix:  # flavors and aggregates are global: never swept by a prefix alone
+        for flavor in [f for f in compute.flavors() if mine(f, "")]:
+            act("flavor", flavor, lambda f=flavor: compute.delete_flavor(f), None)
+        for agg in [a for a in compute.aggregates() if mine(a, "")]:
+            act("aggregate", agg, lambda a=agg: _empty_and_delete_aggregate(compute, a), None)
+    for kp in [k for k in compute.keypairs() if mine(k, "")]:  # keypairs belong to the user
         act("keypair", kp, lambda k=kp: compute.delete_keypair(k), None)
     if errors:
         raise CleanupFailed(errors, done)

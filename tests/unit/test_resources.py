@@ -80,6 +80,8 @@ def test_cleanup_ignores_not_found_and_reports_every_failure_at_the_end():
 class FakeCloud:
     """Just enough of conn.compute / conn.block_storage / conn.image for the sweep."""
 
+    current_project_id = "p1"  # the sweep refuses a connection whose project it cannot tell
+
     def __init__(self) -> None:
         self.log: list[str] = []
         self.srv = {s.id: s for s in (NS(id="s1", name=f"ostf-{RUN}-gw0-server-1"),
@@ -101,7 +103,7 @@ class FakeCloud:
         return table[rid]
 
     # compute
-    def servers(self):
+    def servers(self, **query):
         return list(self.srv.values())
 
     def delete_server(self, s, force=False):
@@ -138,10 +140,10 @@ class FakeCloud:
         self.log.append(f"detach {volume} from {server}")
 
     # block storage
-    def snapshots(self):
+    def snapshots(self, **query):
         return []
 
-    def volumes(self):
+    def volumes(self, **query):
         return list(self.vols.values())
 
     def delete_volume(self, v):
