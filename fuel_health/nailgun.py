@@ -77,9 +77,12 @@ class NailgunClient:
             resp = self.session.request(method, url, json=body, params=params or None, timeout=self.timeout)
         except requests.RequestException as exc:
             raise NailgunError(f"cannot reach {self.url}: {_reason(exc)}", "check --nailgun-url") from None
-        if resp.status_code in (401, 403):
+        if resp.status_code == 401:
             raise NailgunError(f"{method} {url}: HTTP {resp.status_code}",
                                "pass a valid token (--nailgun-token / FUEL_HEALTH_NAILGUN_TOKEN)")
+        if resp.status_code == 403:  # Nailgun also says 403 for a change a deployed (locked) cluster refuses
+            raise NailgunError(f"{method} {url}: HTTP 403 {_brief(resp.text)}".rstrip(),
+                               "check the token, or whether the cluster still allows this change")
         if not resp.ok:
             raise NailgunError(f"{method} {url}: HTTP {resp.status_code} {_brief(resp.text)}".rstrip())
         try:

@@ -23,7 +23,6 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "vcenter-compute": ("nova-compute",),
     "cinder-vmdk": ("cinder-volume",),
     "mongo": (),
-    "zabbix-server": (),
     # Other roles a Fuel environment may hold; the suite does not check their services.
     "cinder-block-device": ("cinder-volume",),
     "ceph-osd": (),

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.errors import SystemTestError
+from system_tests.helpers.fixtures import DEFAULT_RELEASE, RELEASES
 from system_tests.proboscis_compat import DEFAULT_REGISTRY, TestProgram, TestRegistry
 from system_tests.xunit import Outcome, RecordingResult, write_xunit
 
@@ -46,14 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", choices=("local", "fuel"), default="local", help="default: %(default)s")
     run.add_argument("--show-plan", action="store_true", help="print what would run, in order; run nothing")
     run.add_argument("--xunit", metavar="PATH", help="write a JUnit XML report (fuel-qa: --xunit-file)")
+    run.add_argument("--release", choices=RELEASES, default=DEFAULT_RELEASE,
+                     help="the Fuel release whose rules and scenario path apply: 6.1-8.0 turn vCenter on before "
+                          "the first deploy, 9.0 grows it later (default: %(default)s)")
     run.add_argument("--reports-dir", type=Path, default=Path("reports/system_tests"), metavar="DIR",
                      help="OSTF reports and diagnostic snapshots (default: %(default)s)")
     fuel = run.add_argument_group("fuel backend (defaults from NAILGUN_URL, OSTF_URL, ENV_NAME, OPENSTACK_RELEASE, "
                                   "KEYSTONE_USERNAME/PASSWORD, VCENTER_IP/_USERNAME/_PASSWORD)")
     fuel.add_argument("--nailgun-url", metavar="URL", help="Fuel master, e.g. http://10.109.0.2:8000")
-    fuel.add_argument("--ostf-url", metavar="URL", help="OSTF adapter API (default <nailgun-url>/ostf/v1)")
+    fuel.add_argument("--ostf-url", metavar="URL", help="OSTF adapter API (default <nailgun-url>/ostf)")
     fuel.add_argument("--env-name", metavar="NAME", help="fuel-devops environment (ENV_NAME)")
-    fuel.add_argument("--release", metavar="TEXT", help="part of the Fuel release name to deploy")
+    fuel.add_argument("--release-name", metavar="TEXT",
+                      help="part of the OpenStack release name to deploy (OPENSTACK_RELEASE, e.g. ubuntu)")
     sub.add_parser("groups", help="list the groups")
     return parser
 
@@ -71,10 +76,16 @@ def plan(registry: TestRegistry, groups: Sequence[str]) -> list[Any]:
     return list(program.cases)
 
 
-def plan_lines(registry: TestRegistry, groups: Sequence[str], backend: type[Deployment]) -> list[str]:
+def plan_lines(registry: TestRegistry, groups: Sequence[str], backend: type[Deployment],
+               release: str = DEFAULT_RELEASE) -> list[str]:
     """The `--show-plan` text: each scenario in order (groups, prerequisites, its docstring), then the backend."""
-    lines = [f"Plan for --group {' --group '.join(groups)} on the {backend.backend} backend "
+    from system_tests.helpers import fixtures
+
+    lines = [f"Plan for --group {' --group '.join(groups)} on the {backend.backend} backend, Fuel {release} "
              "(proboscis order; nothing runs, no lab or API is touched):"]
+    path = fixtures.release_rules(release)["scenario"]
+    lines.append(f"Fuel {release} path {path['path']}: " + "; ".join(
+        f"{step}: {path[step]}" for step in ("deploy_kvm", "add_vcenter_compute", "add_cinder_vmdk_ha")))
     for n, case in enumerate(plan(registry, groups), 1):
         home, info = case.entry.home, case.entry.info
         after = f"; depends on groups: {', '.join(info.depends_on_groups)}" if info.depends_on_groups else ""
@@ -133,11 +144,12 @@ def make_backend(args: argparse.Namespace) -> Deployment:
     if args.backend == "local":
         from system_tests.helpers.local import LocalDeployment
 
-        return LocalDeployment(reports_dir=args.reports_dir)
+        return LocalDeployment(reports_dir=args.reports_dir, release=args.release)
     from system_tests.helpers.fuel import FuelDeployment, FuelSettings
 
     settings = FuelSettings.from_env(nailgun_url=args.nailgun_url, ostf_url=args.ostf_url, env_name=args.env_name,
-                                     release=args.release, reports_dir=args.reports_dir)
+                                     release_name=args.release_name, fuel_release=args.release,
+                                     reports_dir=args.reports_dir)
     return FuelDeployment.connect(settings)
 
 
@@ -157,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     if args.show_plan:
-        print("\n".join(plan_lines(registry, args.groups, backends()[args.backend])))
+        print("\n".join(plan_lines(registry, args.groups, backends()[args.backend], args.release)))
         return EXIT_OK
     try:
         deployment = make_backend(args)

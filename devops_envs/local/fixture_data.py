@@ -12,6 +12,9 @@ import yaml
 from devops_envs.local.errors import LabError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+# The lab stands for the newest release (neutron, settings editable after deployment: the grow-later path);
+# its topologies are checked against that release's role rules.
+LAB_RELEASE = "9.0"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 
@@ -34,6 +37,28 @@ def role(name: str) -> dict[str, Any]:
         known = ", ".join(sorted(roles) + sorted(roles_metadata()["aliases"]))
         raise LabError(f"unknown role {name!r} (known: {known})")
     return roles[canonical]
+
+
+@cache
+def release_rules(release: str = LAB_RELEASE) -> dict[str, Any]:
+    """fixtures/releases/<release>.yaml: what that Fuel release's Nailgun accepts (roles, modes, ...)."""
+    path = FIXTURES / "releases" / f"{release}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in (FIXTURES / "releases").glob("*.yaml")))
+        raise LabError(f"no release rules for Fuel {release} in fixtures/releases (known: {known})")
+    return yaml.safe_load(path.read_text())
+
+
+def conflicts(name: str, release: str = LAB_RELEASE) -> set[str]:
+    """The roles (canonical names) that `name` may not share a node with in that release; '*' = all others."""
+    rules = release_rules(release)["roles"]
+    fuel = {seed: fuel for fuel, seed in roles_metadata()["aliases"].items()}.get(canonical_role(name), name)
+    if fuel not in rules:
+        raise LabError(f"role {name!r} does not exist in Fuel {release} (fixtures/releases/{release}.yaml)")
+    listed = rules[fuel].get("conflicts") or []
+    if listed == "*":
+        return {"*"}
+    return {canonical_role(r) for r in listed}
 
 
 def config_fragment(role_name: str, filename: str) -> str | None:

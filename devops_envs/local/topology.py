@@ -1,4 +1,4 @@
-"""Lab files (nodes -> roles, VMware settings) loaded and checked against fixtures/roles.yaml."""
+"""Lab files (nodes -> roles, VMware settings) loaded and checked against fixtures/ (roles, release rules)."""
 
 from __future__ import annotations
 
@@ -115,14 +115,15 @@ def from_dict(data: dict[str, Any], where: str = "lab") -> Topology:
 
 
 def validate(topo: Topology, where: str) -> None:
-    """Apply the role restrictions of fixtures/roles.yaml, as Nailgun would before a deploy."""
+    """Apply the role conflicts of the lab's Fuel release (fixtures/releases/9.0.yaml), as Nailgun would."""
     names = [n.name for n in topo.nodes]
     if len(set(names)) != len(names):
         raise LabError(f"{where}: duplicate node names in {names}")
     for node in topo.nodes:
         for r in node.roles:
-            meta = fixture_data.role(r)
-            clash = sorted(set(meta.get("conflicts", [])) & set(node.roles))
+            fixture_data.role(r)  # an unknown role is refused by name
+            banned = fixture_data.conflicts(r)
+            clash = sorted(set(node.roles) - {r}) if "*" in banned else sorted(banned & set(node.roles))
             if clash:
                 raise LabError(f"{where}: node {node.name}: role {r} cannot be combined with {', '.join(clash)}")
     if len(topo.nodes_with("controller")) != 1:

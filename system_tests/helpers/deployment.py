@@ -9,6 +9,8 @@
     make_snapshot(name) / revert_snapshot(name)  fuel-qa's snapshot chain (each backend says what it supports)
     diagnostic_snapshot(path)          logs for a post-mortem, written under path
     hostname(node), vcenter_values()   what scenarios need to fill fixtures/vmware_attributes.yaml
+    vmware_attributes()                the VMware settings value as the cluster holds it now
+    release                            the Fuel release whose rules apply (fixtures/releases/<release>.yaml)
 
 Node names are fuel-devops slave names (slave-01 ...), as in fixtures/; each backend maps them to its nodes.
 Backends: system_tests/helpers/fuel.py (Nailgun + OSTF adapter + fuel-devops), local.py (the local lab).
@@ -21,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from system_tests.helpers.fixtures import DEFAULT_RELEASE
 from system_tests.helpers.ostf_results import OstfResult
 
 
@@ -30,6 +33,7 @@ class Deployment(ABC):
     backend: ClassVar[str]
     # One line each, printed by `--show-plan`: how this backend realises the steps (no lab or API touched).
     plan_notes: ClassVar[tuple[str, ...]]
+    release: str = DEFAULT_RELEASE  # backends set it per instance (--release)
 
     @abstractmethod
     def create_cluster(self, template: str) -> None:
@@ -75,6 +79,10 @@ class Deployment(ABC):
     @abstractmethod
     def vcenter_values(self) -> dict[str, str]:
         """vcenter_host, vcenter_username, vcenter_password for fixtures/vmware_attributes.yaml."""
+
+    @abstractmethod
+    def vmware_attributes(self) -> dict[str, Any]:
+        """The VMware settings value (Nailgun's vmware_attributes editable.value) as the cluster holds it now."""
 
     @abstractmethod
     def node_roles(self) -> dict[str, tuple[str, ...]]:

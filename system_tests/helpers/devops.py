@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ import yaml
 from system_tests.helpers.errors import DeploymentError
 
 DEVOPS_ENVS = Path(__file__).resolve().parents[2] / "devops_envs"
+TEMPLATE = DEVOPS_ENVS / "dual_hv_fuel_lab.yaml"
 
 
 class DevopsEnv(Protocol):
@@ -27,6 +29,33 @@ class DevopsEnv(Protocol):
     def revert(self, name: str) -> None: ...
     def node_macs(self, name: str) -> set[str]: ...
     def start_node(self, name: str) -> None: ...
+    def address_pools(self) -> dict[str, AddressPool]: ...
+    def node_networks(self, name: str) -> dict[str, list[str]]: ...
+
+
+@dataclass(frozen=True)
+class AddressPool:
+    """What fuel-qa reads from a devops address pool to fill Nailgun's network configuration."""
+
+    cidr: str
+    gateway: str | None
+    ranges: dict[str, tuple[str, str]]  # range name (default, floating) -> (first, last)
+    vlan_start: int | None = None
+    vlan_end: int | None = None
+
+
+def pool_networks(template: str | Path = TEMPLATE) -> dict[str, str]:
+    """Nailgun network -> address pool name, from the template's first group (`network_pools`)."""
+    return dict(load_template(template)["template"]["devops_settings"]["groups"][0]["network_pools"])
+
+
+def template_networks(node: str, template: str | Path = TEMPLATE) -> dict[str, list[str]]:
+    """The template's NIC assignment of a slave: interface label -> Nailgun networks (`network_config`)."""
+    for group in load_template(template)["template"]["devops_settings"]["groups"]:
+        for item in group["nodes"]:
+            if item["name"] == node:
+                return {label: list(cfg["networks"]) for label, cfg in item["params"]["network_config"].items()}
+    raise DeploymentError(f"node {node} is not in the fuel-devops template {template}")
 
 
 class FuelDevopsEnv:
@@ -71,6 +100,28 @@ class FuelDevopsEnv:
     def start_node(self, name: str) -> None:
         """Power a slave on, so it PXE-boots into Fuel's bootstrap and Nailgun discovers it."""
         self.env.get_node(name=name).start()
+
+    def address_pools(self) -> dict[str, AddressPool]:
+        """The environment's real pools per Nailgun network (the template's pools are dynamic: `net: a/16:24`).
+
+        fuel-devops 3.0.5 devops/models/network.py AddressPool: ip_network, gateway, ip_range_start/_end,
+        vlan_start; Environment.get_address_pool(name=) (devops/models/environment.py:80)."""
+        out = {}
+        for network, pool_name in pool_networks().items():
+            pool = self.env.get_address_pool(name=pool_name)
+            ranges = {}
+            for rng in ("default", "floating"):
+                try:
+                    ranges[rng] = (str(pool.ip_range_start(rng)), str(pool.ip_range_end(rng)))
+                except Exception:  # noqa: BLE001 - a pool without that range (storage, management)
+                    continue
+            out[network] = AddressPool(str(pool.ip_network), str(pool.gateway) if pool.gateway else None, ranges,
+                                       pool.vlan_start, pool.vlan_end)
+        return out
+
+    def node_networks(self, name: str) -> dict[str, list[str]]:
+        """The slave's NIC assignment as the template says it (interface label -> Nailgun networks)."""
+        return template_networks(name)
 
 
 class _TemplateLoader(yaml.SafeLoader):

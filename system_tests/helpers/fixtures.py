@@ -17,6 +17,8 @@ import yaml
 from system_tests.helpers.errors import FixtureError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+RELEASES = ("6.1", "7.0", "8.0", "9.0")
+DEFAULT_RELEASE = "9.0"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 
@@ -55,6 +57,25 @@ def role(name: str) -> dict[str, Any]:
         known = ", ".join(sorted(roles) + sorted(roles_metadata()["aliases"]))
         raise FixtureError(f"unknown role {name!r} (fixtures/roles.yaml knows: {known})")
     return roles[canonical]
+
+
+@cache
+def release_rules(release: str) -> dict[str, Any]:
+    """fixtures/releases/<release>.yaml: modes, net providers, roles, what may change after deployment."""
+    if release not in RELEASES:
+        raise FixtureError(f"no rules for Fuel release {release!r} in fixtures/releases (known: {', '.join(RELEASES)})")
+    return _load(f"releases/{release}.yaml")
+
+
+def release_role(release: str, name: str) -> dict[str, Any] | None:
+    """The role's conflicts/restrictions/limits in that release (aliases accepted), None when it has no such role."""
+    return release_rules(release)["roles"].get(fuel_role(name))
+
+
+def scenario_refusal(release: str, step: str) -> str | None:
+    """Why that release cannot do a scenario step (`REFUSED: ...` in its fixture), or None."""
+    text = str((release_rules(release).get("scenario") or {}).get(step) or "")
+    return text.split(":", 1)[1].strip() if text.startswith("REFUSED:") else None
 
 
 def cluster_template(name: str) -> dict[str, Any]:

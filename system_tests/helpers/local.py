@@ -15,8 +15,8 @@ Snapshots: NONE. The lab's state lives in MariaDB, RabbitMQ and the vCenter simu
 copies it. make_snapshot(name) only notes a checkpoint and returns False; revert_snapshot(name) returns True
 only while the lab is still exactly at that checkpoint (the fuel-qa chain runs in one process), else False.
 
-Names: fixtures' fuel-devops slave-0N is the lab's node-N. The lab runs neutron-server (nova-network is gone
-upstream), standing in for Fuel's neutron+DVS variant: the roles' nova-network-only restriction is waived.
+Names: fixtures' fuel-devops slave-0N is the lab's node-N. Release: the lab runs neutron-server (nova-network is
+gone upstream); roles are checked with the rules of the release chosen by --release (fixtures/releases).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.errors import DeploymentError, OstfError
 from system_tests.helpers.ostf_results import OstfResult
 
-LAB_VARIANTS = frozenset({"neutron_dvs"})
 # Settings Lab.add_node turns on by itself, and what makes it do so.
 LAB_DERIVED_SETTINGS = {("common", "use_vcenter"): True, ("storage", "volumes_vmdk"): True}
 VCENTER_LAB_FILE = "dual_hv"  # where the simulator's vmware_attributes and vcenter sections live
@@ -130,7 +129,10 @@ class LocalDeployment(Deployment):
     plan_notes: ClassVar[tuple[str, ...]] = _PLAN_NOTES
 
     def __init__(self, lab: LabLike | None = None, reports_dir: Path = Path("reports/system_tests"),
-                 run_command: CommandRunner = run_streaming, log: Callable[[str], None] = say) -> None:
+                 run_command: CommandRunner = run_streaming, log: Callable[[str], None] = say,
+                 release: str = fixtures.DEFAULT_RELEASE) -> None:
+        fixtures.release_rules(release)  # an unknown release is refused here, before the lab is touched
+        self.release = release
         self._lab = lab
         self.reports_dir = reports_dir
         self._run_command = run_command
@@ -159,7 +161,7 @@ class LocalDeployment(Deployment):
 
     def _facts(self, topo: Topology) -> roles.ClusterFacts:
         settings = fixtures.merge_settings(topo.cluster["settings"], self._pending_settings)
-        return roles.ClusterFacts(cluster=topo.cluster, settings=settings, variants=LAB_VARIANTS)
+        return roles.ClusterFacts(cluster=topo.cluster, settings=settings)
 
     def _lab_call(self, what: str, call: Callable[[], Any]) -> Any:
         try:
@@ -201,7 +203,7 @@ class LocalDeployment(Deployment):
             lab_name = lab_node_name(name)
             label = name if name == lab_name else f"{name} ({lab_name})"
             have = deployed.get(lab_name, ()) + self._pending_nodes.get(lab_name, ())
-            checked = roles.check_node(label, [*have, *wanted], facts)
+            checked = roles.check_node(label, [*have, *wanted], facts, self.release, added=wanted)
             if lab_name in deployed:
                 if set(checked) != set(deployed[lab_name]):
                     raise DeploymentError(f"node {label} is deployed as {', '.join(deployed[lab_name])}: the local "
@@ -214,7 +216,7 @@ class LocalDeployment(Deployment):
     def set_vmware_attributes(self, attrs: Mapping[str, Any]) -> None:
         """Validate against the vcenter-compute nodes (deployed or queued), then queue."""
         hosts = [n for n, r in self.node_roles().items() if "vcenter-compute" in r]
-        vmware.validate(attrs, hosts)
+        vmware.validate(attrs, hosts, self.release)
         self._pending_vmware = dict(attrs)
 
     def _deploy_order(self) -> list[str]:
@@ -230,7 +232,7 @@ class LocalDeployment(Deployment):
             raise DeploymentError("use_vcenter is on but no VMware settings are queued (set_vmware_attributes)")
         if settings["storage"].get("volumes_vmdk") and not any("cinder-vmdk" in r for r in after.values()):
             raise DeploymentError("volumes_vmdk is on but no cinder-vmdk node is deployed or queued")
-        for warning in roles.check_cluster(after):
+        for warning in roles.check_cluster(after, self.release):
             self.log(f"warning: {warning}")
         return order
 
@@ -315,6 +317,10 @@ class LocalDeployment(Deployment):
         attrs = self._lab_call("lab file dual_hv", lambda: topology.load(VCENTER_LAB_FILE).vmware_attributes) or {}
         az = (attrs.get("availability_zones") or [{}])[0]
         return {k: str(az.get(k, "")) for k in vmware.CREDENTIALS}
+
+    def vmware_attributes(self) -> dict[str, Any]:
+        """The VMware settings the lab runs with (queued ones first), {} when vCenter is off."""
+        return dict(self._pending_vmware or self._current().vmware_attributes or {})
 
     def node_roles(self) -> dict[str, tuple[str, ...]]:
         """Deployed nodes of the lab plus the queued ones."""

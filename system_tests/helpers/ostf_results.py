@@ -7,6 +7,7 @@ A test that does not apply to the cluster is not run at all, so it is absent fro
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -23,8 +24,19 @@ UNFINISHED = frozenset({"wait_running", "running", "stopped"})
 _HYPERVISOR_PACKAGES = {"kvm": "kvm", "vcenter": "vcenter", "cross_zone": "both"}
 
 
+@functools.cache
+def _suite_hypervisors() -> dict[str, str | None]:
+    from fuel_health import ostf
+
+    return {m.id: m.hypervisor for m in ostf.discover()}
+
+
 def hypervisor_of(test_id: str) -> str | None:
-    """kvm, vcenter or both (cross_zone) from the test's package path; None when not hypervisor-specific."""
+    """kvm, vcenter or both: the suite's own metadata for a test it has (the adapter's testruns carry no
+    hypervisor: e.g. sanity's vCenter checks live in no `vcenter` package), else the package path."""
+    known = _suite_hypervisors()
+    if test_id in known:
+        return known[test_id]
     return next((_HYPERVISOR_PACKAGES[p] for p in test_id.split(".") if p in _HYPERVISOR_PACKAGES), None)
 
 

@@ -8,8 +8,9 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from system_tests.helpers import fixtures
 from system_tests.helpers.deployment import Deployment
-from system_tests.helpers.errors import DeploymentError, OstfError, RoleRestrictionError
+from system_tests.helpers.errors import DeploymentError, OstfError, RoleRestrictionError, SystemTestError
 from system_tests.helpers.ostf_results import OstfResult
 from system_tests.proboscis_compat import SkipTest
 
@@ -87,13 +88,47 @@ def expect_not_ran(result: OstfResult, hypervisors: Collection[str], what: str) 
                         f"{', '.join(t.id for t in ran[:5])}")
 
 
+def path_of(d: Deployment) -> str:
+    """The scenario path of the deployment's Fuel release (fixtures/releases/<release>.yaml scenario.path)."""
+    return str(fixtures.release_rules(d.release)["scenario"]["path"])
+
+
+def vmdk_volume_tests(test_sets: Collection[str]) -> list[str]:
+    """Ids of the suite's tests that need VMDK volumes (a tag term `volumes_vmdk` alone) in those sets.
+
+    With volumes_vmdk on and no cinder-vmdk node yet (6.1-8.0 before add_cinder_vmdk_ha: the setting cannot wait
+    for the nodes), the vCenter zone has no cinder-volume: these fail, on Fuel as on the lab."""
+    from fuel_health import ostf, tags
+
+    return [m.id for m in ostf.discover() if m.test_set in test_sets
+            and frozenset({"volumes_vmdk"}) in tags.parse(m.tags)]
+
+
+def run_ostf_for(d: Deployment, test_sets: Collection[str], timeout: float) -> OstfResult:
+    """Run OSTF with fuel-qa's rule. While VMDK volumes are on and no cinder-vmdk node exists (6.1-8.0 before
+    add_cinder_vmdk_ha) the vCenter volume tests may fail, and only they: any other failure fails the step."""
+    roles = d.node_roles()
+    expected: list[str] = []
+    if path_of(d) == "vcenter_first" and not any("cinder-vmdk" in r for r in roles.values()):
+        expected = vmdk_volume_tests(test_sets)
+        print(f"[system_tests] Fuel {d.release}: volumes_vmdk is on before any cinder-vmdk node: "
+              f"{len(expected)} vCenter volume test(s) may fail", flush=True)
+    result = d.run_ostf(tuple(test_sets), should_fail=len(expected), timeout=timeout)
+    other = [t for t in result.failed() if t.id not in expected]
+    if other:
+        shown = "; ".join(f"{t.id}: {t.status}: {t.message}" for t in other[:5])
+        raise OstfError(f"OSTF ({result.summary()}): {len(other)} failed that only a missing cinder-vmdk node "
+                        f"would excuse, but they are not volume tests: {shown} [{result.source}]")
+    return result
+
+
 def expect_refused(call: Callable[[], object], must_say: str, what: str) -> str:
     """The call raises RoleRestrictionError mentioning `must_say`; return its message."""
     try:
         call()
-    except RoleRestrictionError as exc:
+    except (RoleRestrictionError, SystemTestError) as exc:
         if must_say not in str(exc):
             raise AssertionError(f"{what}: refused, but not for the expected reason ({must_say!r}): {exc}") from exc
         print(f"[system_tests] refused as expected: {exc}", flush=True)
         return str(exc)
-    raise AssertionError(f"{what}: accepted, but fixtures/roles.yaml forbids it")
+    raise AssertionError(f"{what}: accepted, but the release's rules (fixtures/releases) forbid it")

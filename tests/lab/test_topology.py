@@ -33,7 +33,9 @@ def test_fuel_role_names_are_aliases():
 @pytest.mark.parametrize("roles, message", [
     (["vcenter-compute", "compute"], "cannot be combined with compute"),
     (["vcenter-compute", "mongo"], "cannot be combined with mongo"),
-    (["vcenter-compute", "zabbix-server"], "cannot be combined with zabbix-server"),
+    (["vcenter-compute", "controller"], "cannot be combined with controller"),
+    (["vcenter-compute", "cinder"], "cannot be combined with cinder"),
+    (["zabbix-server"], "unknown role 'zabbix-server'"),
     (["hypervisor-x"], "unknown role 'hypervisor-x'"),
 ])
 def test_forbidden_roles_give_one_line(roles, message):
@@ -42,6 +44,13 @@ def test_forbidden_roles_give_one_line(roles, message):
     with pytest.raises(LabError, match=message) as err:
         topology.from_dict(data)
     assert "\n" not in str(err.value)
+
+
+def test_cinder_and_cinder_vmdk_may_share_a_node():
+    """fuel-qa 7.0-eol test_vcenter.py vcenter_multiroles_cindervmdk_and_cinder deploys them together."""
+    data = lab_dict()
+    data["nodes"][4]["roles"] = ["cinder-vmdk", "cinder"]
+    assert topology.from_dict(data).nodes[4].roles == ("cinder-vmdk", "cinder")
 
 
 def test_vcenter_roles_need_vcenter_enabled():

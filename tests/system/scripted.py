@@ -50,7 +50,7 @@ class ScriptedDeployment(Deployment):
 
     def add_nodes(self, nodes: Mapping[str, Sequence[str]]) -> None:
         for name, wanted in nodes.items():
-            roles.check_node(name, [*self.roles.get(name, ()), *wanted], None)
+            roles.check_node(name, [*self.roles.get(name, ()), *wanted], None, self.release)
         self._step("add_nodes", {n: list(r) for n, r in nodes.items()})
         for name, wanted in nodes.items():
             self.roles[name] = (*self.roles.get(name, ()), *(fixtures.canonical_role(r) for r in wanted))
@@ -88,6 +88,9 @@ class ScriptedDeployment(Deployment):
 
     def vcenter_values(self) -> dict[str, str]:
         return {"vcenter_host": "vc.example", "vcenter_username": "admin", "vcenter_password": "pw"}
+
+    def vmware_attributes(self) -> dict[str, Any]:
+        return {}
 
     def node_roles(self) -> dict[str, tuple[str, ...]]:
         return dict(self.roles)

@@ -20,11 +20,30 @@ def test_vcenter_roles_carry_fuels_metadata():
     assert meta["aliases"] == {"compute-vmware": "vcenter-compute", "cinder-vmware": "cinder-vmdk"}
     for name in ("vcenter-compute", "cinder-vmdk"):
         role = fixtures.role(name)
-        assert role["name"] and role["description"] and role["conflicts"] and role["limits"], name
+        assert role["name"] and role["description"] and role["notes"]["seed_blueprint"], name
         assert role["volumes"] == ["os"], name
-    network = [r for r in fixtures.role("vcenter-compute")["restrictions"] if "net_provider" in r["condition"]]
-    assert network[0]["variant"] == "neutron_dvs"
+        assert "conflicts" not in role and "restrictions" not in role, "rules live in fixtures/releases"
     assert fixtures.role("cinder-vmdk")["ha"] == {"min_nodes": 2, "identical_host": True}
+
+
+def test_every_release_file_cites_upstream_and_says_what_changes_after_deployment():
+    """Each role names its line in fuel-web <tag>:nailgun/nailgun/fixtures/openstack.yaml (checked against the
+    mirror once by hand: docs/system-tests.md); conflicts name only roles the release has."""
+    for release in fixtures.RELEASES:
+        text = (fixtures.FIXTURES / "releases" / f"{release}.yaml").read_text()
+        assert f"fuel-web {release}:nailgun/nailgun/fixtures/openstack.yaml" in text.splitlines()[0]
+        rules = fixtures.release_rules(release)
+        assert rules["release"] == release and rules["modes"] == ["ha_compact"]
+        for name, meta in rules["roles"].items():
+            assert str(meta["source"]).startswith("OS:"), (release, name)
+            listed = meta.get("conflicts") or []
+            assert listed == "*" or set(listed) <= set(rules["roles"]), (release, name)
+        after = rules["after_deploy"]
+        assert {"locked_statuses", "attributes_when_locked", "vmware_when_locked"} <= set(after)
+        assert rules["scenario"]["path"] in ("grow_later", "vcenter_first")
+    assert [r for r in fixtures.RELEASES if "nova_network" in fixtures.release_rules(r)["net_providers"]] == [
+        "6.1", "7.0"]
+    assert "compute-vmware" not in fixtures.release_rules("6.1")["roles"]
 
 
 def test_kvm_only_plus_the_scale_steps_is_the_dual_hv_template():

@@ -1,12 +1,15 @@
-"""The Fuel backend against a CONTRACT double of a Fuel master (tests/system/nailgun_contract.py).
+"""The Fuel backend against the STRICT contract double of a Fuel master (tests/system/nailgun_contract.py), per
+release. A real Fuel master cannot run here; the double refuses what that release's Nailgun refuses (each rule
+citing fuel-web), and fuel-devops is a recorded-shape double (tests/system/devops_double.py).
 
-Each test runs on pytest-httpserver serving Nailgun's and the OSTF adapter's real response shapes, and on a
-recorded-shape double of fuel-devops (tests/system/devops_double.py): a real Fuel lab cannot run here. The
-tests prove our calls and our reading of the answers, not Nailgun's own behaviour.
+The whole scenario (deploy_kvm -> add_vcenter_compute -> add_cinder_vmdk_ha, and the negative one) runs against
+the double for 6.1, 7.0, 8.0 and 9.0; the other tests pin single rules: the double's refusal, and our backend
+saying the same thing before it sends anything.
 """
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -14,116 +17,297 @@ from devops_double import RecordedEnvironment
 from nailgun_contract import MACS, TOKEN, FakeFuelMaster
 
 from fuel_health.nailgun import NailgunClient
+from system_tests import runner
 from system_tests.helpers import fixtures, vmware
 from system_tests.helpers.devops import FuelDevopsEnv
-from system_tests.helpers.errors import DeploymentError, OstfError, RoleRestrictionError
+from system_tests.helpers.errors import DeploymentError, OstfError, RoleRestrictionError, VmwareSettingsError
 from system_tests.helpers.fuel import FuelDeployment, FuelSettings
+from system_tests.scenarios.base import using
 
+VC = {"vcenter_host": "172.16.0.254", "vcenter_username": "u", "vcenter_password": "p"}
 KVM_OK = {"fuel_health.tests.sanity.test_api.test_services": "success",
           "fuel_health.tests.smoke.kvm.test_boot.test_boot": "success"}
 
 
-@pytest.fixture
-def master(httpserver) -> FakeFuelMaster:
-    """A Fuel master contract double with six discovered slaves."""
-    fake = FakeFuelMaster()
+def start(httpserver, release: str, tmp_path) -> tuple[FakeFuelMaster, FuelDeployment, RecordedEnvironment]:
+    fake = FakeFuelMaster(release)
     httpserver.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
-    return fake
-
-
-@pytest.fixture
-def devops_env() -> RecordedEnvironment:
-    return RecordedEnvironment("dual_hv_fuel_lab", MACS)
-
-
-@pytest.fixture
-def fuel(httpserver, master, devops_env, tmp_path) -> FuelDeployment:
-    """The Fuel backend on the contract double (no waiting between polls)."""
+    env = RecordedEnvironment("dual_hv_fuel_lab", MACS)
     client = NailgunClient(httpserver.url_for("/").rstrip("/"), token=TOKEN)
     settings = FuelSettings(nailgun_url=client.url, reports_dir=tmp_path / "reports", poll_interval=0,
-                            vcenter={"vcenter_host": "172.16.0.254", "vcenter_username": "u", "vcenter_password": "p"})
-    return FuelDeployment(client, FuelDevopsEnv(devops_env), settings, sleep=lambda s: None, log=lambda m: None)
+                            fuel_release=release, vcenter=VC)
+    return fake, FuelDeployment(client, FuelDevopsEnv(env), settings, sleep=lambda s: None,
+                                log=lambda m: None), env
 
 
-def deploy_kvm(fuel: FuelDeployment) -> None:
-    fuel.create_cluster("kvm_only")
-    fuel.add_nodes(fixtures.nodes_of(fixtures.cluster_template("kvm_only")))
+@pytest.fixture(params=fixtures.RELEASES)
+def each(request, httpserver, tmp_path):
+    return start(httpserver, request.param, tmp_path)
+
+
+@pytest.fixture
+def eight(httpserver, tmp_path):
+    return start(httpserver, "8.0", tmp_path)
+
+
+@pytest.fixture
+def nine(httpserver, tmp_path):
+    return start(httpserver, "9.0", tmp_path)
+
+
+def deploy_kvm(fuel: FuelDeployment, template: str = "kvm_only") -> None:
+    data = fixtures.cluster_template(template)
+    fuel.create_cluster(template)
+    fuel.add_nodes(fixtures.nodes_of(data))
+    if data.get("vmware_attributes"):
+        fuel.set_vmware_attributes(vmware.attributes(fuel.vcenter_values(), data["target_node"]))
     fuel.deploy_changes(600)
 
 
-def test_deploy_kvm_creates_assigns_deploys_and_waits(fuel, master):
-    """Contract double: a Fuel master cannot run here."""
-    deploy_kvm(fuel)
+# --- the whole scenario, per release ---
 
-    calls = [(m, p) for m, p, _ in master.requests]
-    assert calls[:2] == [("GET", "/api/releases"), ("POST", "/api/clusters")]
-    assert master.requests[1][2] == {"name": "kvm-only", "release": 2, "mode": "multinode",
-                                     "net_provider": "nova_network"}
-    assert master.attributes["editable"]["common"]["libvirt_type"]["value"] == "qemu"
-    assert master.attributes["editable"]["access"]["password"]["value"] == "os-pw"  # the rest is kept
-    put_nodes = next(b for m, p, b in master.requests if (m, p) == ("PUT", "/api/nodes"))
-    assert put_nodes == [{"id": 1, "cluster_id": 1, "pending_roles": ["controller"], "pending_addition": True},
-                         {"id": 2, "cluster_id": 1, "pending_roles": ["compute"], "pending_addition": True},
-                         {"id": 3, "cluster_id": 1, "pending_roles": ["cinder"], "pending_addition": True}]
-    assert calls.count(("GET", "/api/tasks/100")) == 2  # polled until ready
-    assert fuel.node_roles() == {"node-1": ("controller",), "node-2": ("compute",), "node-3": ("cinder",)}
+def test_the_whole_scenario_runs_green_against_the_strict_double(each, tmp_path):
+    """Contract double per release: deploy_kvm -> add_vcenter_compute -> add_cinder_vmdk_ha, plus negative."""
+    master, fuel, _ = each
+    release = fuel.release
+    with using(fuel, tmp_path):
+        report = runner.run_groups(runner.load_scenarios(), ["add_cinder_vmdk_ha", "negative"], stream=io.StringIO())
+
+    assert [(o.name, o.status, o.message) for o in report.outcomes if o.status != "passed"] == []
+    assert report.ok and master.refusals == []  # nothing real Nailgun would refuse was sent
+    cluster = master.clusters[1]
+    assert (cluster["mode"], cluster["status"]) == ("ha_compact", "operational")
+    roles = {n["hostname"]: n["roles"] for n in master.nodes.values() if n["cluster"] == 1}
+    value = master.vmware["editable"]["value"]
+    if release == "9.0":
+        assert (cluster["net_provider"], cluster["net_segment_type"]) == ("neutron", "vlan")
+        assert vmware.target_nodes(value) == ["node-4"] and roles["node-4"] == ["compute-vmware"]
+    elif release == "8.0":
+        assert (cluster["net_provider"], cluster["net_segment_type"]) == ("neutron", "vlan")
+        assert vmware.target_nodes(value) == ["controllers", "node-4"]  # Cluster1 stays, Cluster2 is new
+        assert roles["node-4"] == ["compute-vmware"]
+    else:  # 6.1, 7.0: nova-network with vCenter; the vcenter-compute step was refused, nothing was added
+        assert cluster["net_provider"] == "nova_network"
+        assert vmware.target_nodes(value) == ["controllers"] and "node-4" not in roles
+        assert value["cinder"] == {"enable": True}  # the key Nailgun keeps in the value survived our PUTs
+    assert roles["node-5"] == roles["node-6"] == ["cinder-vmware"]
+    assert master.attributes["editable"]["storage"]["volumes_vmdk"]["value"] is True
+    put_attrs = [m for m, p, _ in master.requests if (m, p) == ("PUT", "/api/clusters/1/attributes")]
+    assert len(put_attrs) == (3 if release == "9.0" else 1)  # 6.1-8.0: only before the first deploy
 
 
-def test_compute_plus_vcenter_compute_is_refused_before_any_api_call(fuel, master):
-    """Contract double: a Fuel master cannot run here."""
+def test_each_release_says_why_the_vcenter_compute_step_is_refused(httpserver, tmp_path):
+    """6.1: no compute-vmware role; 7.0: vmware_attributes cannot change once deployed (403)."""
+    for release, why in (("6.1", "role compute-vmware does not exist in Fuel 6.1"),
+                         ("7.0", "Fuel 7.0 refuses every vmware_attributes change once deployed (HTTP 403")):
+        httpserver.clear()
+        master, fuel, _ = start(httpserver, release, tmp_path)
+        deploy_kvm(fuel, "kvm_vcenter_controllers")
+        before = len(master.requests)
+        with pytest.raises(RoleRestrictionError, match=re.escape(why)):
+            fuel.add_nodes({"slave-04": ["compute-vmware"]})
+        assert [m for m, _, _ in master.requests[before:]] == ["GET"] * (len(master.requests) - before)
+
+
+# --- single rules: the double refuses, and our backend says so first ---
+
+def test_the_double_refuses_multinode_and_nova_network_on_8_0(eight):
+    """fuel-web 8.0 validators/cluster.py (modes) and objects/cluster.py:436 NovaNetworkNotSupported."""
+    master, fuel, _ = eight
+    for body, message in (({"name": "x", "release": 2, "mode": "multinode", "net_provider": "neutron"},
+                           "Cluster mode 'multinode' is not available"),
+                          ({"name": "x", "release": 2, "mode": "ha_compact", "net_provider": "nova_network"},
+                           "Nova network is not supported")):
+        with pytest.raises(Exception, match=f"HTTP 400 .*{message}"):
+            fuel.nailgun.create_cluster(body)
+    assert master.clusters == {}
+
+
+def test_create_cluster_sends_ha_compact_neutron_vlan_and_the_devops_networks(eight):
+    master, fuel, env = eight
+    fuel.create_cluster("kvm_only")
+
+    post = next(b for m, p, b in master.requests if (m, p) == ("POST", "/api/clusters"))
+    assert post == {"name": "kvm-only", "release": 2, "mode": "ha_compact", "net_provider": "neutron",
+                    "net_segment_type": "vlan"}
+    nets = {n["name"]: n for n in master.networks["networks"]}
+    public = env.pools["public-pool01"]
+    assert (nets["public"]["cidr"], nets["public"]["gateway"]) == (public.ip_network, public.gateway)
+    assert nets["public"]["ip_ranges"] == [[public.ip_range_start("default"), public.ip_range_end("default")]]
+    assert nets["storage"]["vlan_start"] == 101 and nets["management"]["vlan_start"] == 102
+    assert master.networks["networking_parameters"]["floating_ranges"] == [
+        [public.ip_range_start("floating"), public.ip_range_end("floating")]]
+    assert master.networks["networking_parameters"]["vlan_range"] == [960, 1000]
+    assert nets["fuelweb_admin"]["cidr"] == "192.168.1.0/24"  # the admin network stays as the master made it
+
+
+def test_new_nodes_are_assigned_then_get_their_nics_from_the_template(eight):
+    master, fuel, _ = eight
+    fuel.create_cluster("kvm_only")
+    fuel.add_nodes({"slave-01": ["controller"]})
+
+    assert ("POST", "/api/clusters/1/assignment", [{"id": 1, "roles": ["controller"]}]) in master.requests
+    nics = {i["name"]: [n["name"] for n in i["assigned_networks"]] for i in master.interfaces[1]}
+    assert nics == {"eth0": ["fuelweb_admin"], "eth1": ["public"], "eth2": ["storage"], "eth3": ["management"],
+                    "eth4": ["private"]}
+
+
+def test_the_double_refuses_conflicting_roles_at_assignment(nine):
+    """fuel-web 9.0 api/v1/validators/assignment.py check_roles_for_conflicts."""
+    master, fuel, _ = nine
+    fuel.create_cluster("kvm_only")
+    with pytest.raises(Exception, match=r'HTTP 400 .*Role \\"compute-vmware\\" in conflict with role controller'):
+        fuel.nailgun.request("POST", "clusters/1/assignment", [{"id": 4, "roles": ["controller", "compute-vmware"]}])
+
+
+def test_our_role_check_refuses_first_naming_the_release_rule(nine):
+    master, fuel, _ = nine
     with pytest.raises(RoleRestrictionError, match=r"^node slave-04: role vcenter-compute cannot be combined with "
-                                                   r"compute \(fixtures/roles.yaml vcenter-compute.conflicts\)$"):
+                                                   r"compute \(fixtures/releases/9.0.yaml compute-vmware.conflicts\)$"):
         fuel.add_nodes({"slave-04": ["compute", "compute-vmware"]})
     assert master.requests == []
 
 
-def test_vcenter_compute_on_a_deployed_compute_is_refused_before_assigning(fuel, master):
-    """Contract double: a Fuel master cannot run here."""
+def test_6_1_silently_drops_an_unknown_role_so_we_refuse_it_loudly(httpserver, tmp_path):
+    """fuel-web 6.1 objects/node.py:605 update_pending_roles filters roles by the release."""
+    master, fuel, _ = start(httpserver, "6.1", tmp_path)
+    fuel.create_cluster("kvm_vcenter_controllers")
+    fuel.nailgun.update_nodes([{"id": 4, "cluster_id": 1, "pending_roles": ["compute-vmware"],
+                                "pending_addition": True}])
+    assert master.nodes[4]["pending_roles"] == []  # accepted, 200, and gone
+    with pytest.raises(RoleRestrictionError, match=r"role compute-vmware does not exist in Fuel 6.1"):
+        fuel.add_nodes({"slave-05": ["compute-vmware"]})
+
+
+def test_settings_on_a_locked_cluster_are_403_and_we_refuse_before(eight):
+    """fuel-web 8.0 validators/cluster.py:384 validate_allowed_attributes (locked: models/cluster.py:145)."""
+    master, fuel, _ = eight
+    deploy_kvm(fuel, "kvm_vcenter_controllers")
+    with pytest.raises(Exception, match=r"HTTP 403 .*Environment attribute 'access' couldn't be changed"):
+        fuel.nailgun.update_attributes(1, {"storage": {"volumes_vmdk": True}})
+    before = len(master.requests)
+    with pytest.raises(DeploymentError, match=r"^Fuel 8.0 refuses settings changes on a deployed cluster "
+                                              r"\(common.use_vcenter\): HTTP 403, only repo_setup stay editable"):
+        fuel.update_settings({"common": {"use_vcenter": True}})
+    assert all(m == "GET" for m, _, _ in master.requests[before:])
+
+
+def test_9_0_takes_settings_again_once_the_cluster_is_operational(nine):
+    master, fuel, _ = nine
     deploy_kvm(fuel)
     fuel.update_settings({"common": {"use_vcenter": True}})
-    before = len(master.requests)
-
-    with pytest.raises(RoleRestrictionError, match=r"^node slave-02 \(node-2\): role vcenter-compute cannot be "
-                                                   r"combined with compute"):
-        fuel.add_nodes({"slave-02": ["compute-vmware"]})
-    assert [m for m, _, _ in master.requests[before:]] == ["GET"] * len(master.requests[before:])
+    assert master.attributes["editable"]["common"]["use_vcenter"]["value"] is True
 
 
-def test_adding_a_vcenter_compute_sets_pending_roles_and_vmware_attributes(fuel, master):
-    """Contract double: a Fuel master cannot run here."""
-    deploy_kvm(fuel)
-    step = fixtures.scale_step("add_vcenter_compute")
-    fuel.update_settings(step["settings"])
-    fuel.add_nodes(fixtures.nodes_of(step))
-    fuel.set_vmware_attributes(vmware.attributes(fuel.vcenter_values(), fuel.hostname("slave-04")))
-
-    assert master.nodes[4]["pending_roles"] == ["compute-vmware"]
+def test_a_controllers_nova_compute_cannot_move_on_deployed_8_0(eight):
+    """fuel-web 8.0 validators/cluster.py check_operational_controllers_settings."""
+    master, fuel, _ = eight
+    deploy_kvm(fuel, "kvm_vcenter_controllers")
+    fuel.add_nodes({"slave-04": ["compute-vmware"]})
+    moved = vmware.attributes(VC, "node-4")
+    with pytest.raises(VmwareSettingsError, match=r"nova_compute Cluster1 runs on the controllers of a deployed "
+                                                  r"Fuel 8.0 cluster: it can be neither removed nor changed"):
+        fuel.set_vmware_attributes(moved)
     value = master.vmware["editable"]["value"]
-    assert vmware.target_nodes(value) == ["node-4"] and value["availability_zones"][0]["vcenter_host"] == "172.16.0.254"
-    assert master.vmware["editable"]["metadata"][0]["name"] == "availability_zones"  # metadata kept
+    moved_raw = {"editable": {**master.vmware["editable"], "value": vmware.merged(value, moved)}}
+    with pytest.raises(Exception, match=r"HTTP 400 .*vSphere cluster name 'Cluster1' couldn't be changed"):
+        fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", moved_raw)
 
 
-def test_vcenter_compute_without_vcenter_on_is_refused(fuel, master):
-    """Contract double: a Fuel master cannot run here."""
+def test_only_nova_computes_change_on_deployed_8_0(eight):
+    """fuel-web 8.0 validators/cluster.py _validate_updated_attributes (editable_for_deployed: nova_computes)."""
+    master, fuel, _ = eight
+    deploy_kvm(fuel, "kvm_vcenter_controllers")
+    changed = fuel.vmware_attributes()
+    changed["availability_zones"][0]["vcenter_host"] = "10.0.0.9"
+    with pytest.raises(VmwareSettingsError, match=r"^Fuel 8.0 lets only nova_computes change on a deployed cluster"):
+        fuel.set_vmware_attributes(changed)
+    raw = {"editable": {**master.vmware["editable"], "value": changed}}
+    with pytest.raises(Exception, match=r"HTTP 400 .*'availability_zones' attribute couldn't be changed"):
+        fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", raw)
+
+
+@pytest.mark.parametrize("key", ["vsphere_cluster", "service_name", "target_node"])
+def test_duplicate_nova_compute_values_are_refused_by_both(nine, key):
+    """fuel-web 9.0 validators/cluster.py check_nova_compute_duplicate_and_empty_values."""
+    master, fuel, _ = nine
     deploy_kvm(fuel)
-    with pytest.raises(RoleRestrictionError, match=r"vCenter must be enabled"):
-        fuel.add_nodes({"slave-04": ["compute-vmware"]})
-    assert master.nodes[4]["cluster"] is None
+    fuel.update_settings({"common": {"use_vcenter": True}})
+    fuel.add_nodes({"slave-04": ["compute-vmware"], "slave-05": ["compute-vmware"]})
+    attrs = vmware.with_nova_compute(vmware.attributes(VC, "node-4"), {
+        "vsphere_cluster": "Cluster2", "service_name": "vmcluster2", "datastore_regex": ".*"}, "node-5")
+    first, second = attrs["availability_zones"][0]["nova_computes"]
+    second[key] = first[key]
+    with pytest.raises(VmwareSettingsError, match=rf"\.{key} .* is empty or used twice"):
+        fuel.set_vmware_attributes(attrs)
+    raw = {"editable": {**master.vmware["editable"], "value": attrs}}
+    with pytest.raises(Exception, match=rf"HTTP 400 .*Duplicate value .* for attribute '{key}'"):
+        fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", raw)
 
 
-def test_a_slave_not_discovered_yet_is_started_then_found(fuel, master, devops_env):
+def test_vmware_settings_are_merged_into_what_nailgun_keeps(nine):
+    master, fuel, _ = nine
+    master.vmware["editable"]["value"]["availability_zones"] = [{"az_name": "vcenter", "vcenter_ca_file": {},
+                                                                 "vcenter_security_disabled": True}]
+    deploy_kvm(fuel)
+    fuel.update_settings({"common": {"use_vcenter": True}})
+    fuel.add_nodes({"slave-04": ["compute-vmware"]})
+    fuel.set_vmware_attributes(vmware.attributes(VC, "node-4"))
+
+    az = master.vmware["editable"]["value"]["availability_zones"][0]
+    assert az["vcenter_security_disabled"] is True and az["vcenter_ca_file"] == {}
+    assert vmware.target_nodes(master.vmware["editable"]["value"]) == ["node-4"]
+
+
+def test_ostf_lives_under_nailgun_ostf_and_tests_are_listed_before_the_post(nine):
+    master, fuel, _ = nine
+    deploy_kvm(fuel)
+    master.ostf_outcome = {**KVM_OK, "fuel_health.tests.smoke.vcenter.test_boot.test_boot": "failure"}
+
+    result = fuel.run_ostf(["sanity", "smoke"], should_fail=1, failed_test_names=["test_boot"])
+
+    calls = [(m, p) for m, p, _ in master.requests if p.startswith("/ostf")]
+    assert calls[:2] == [("GET", "/ostf/tests/1"), ("POST", "/ostf/testruns")]
+    assert fuel.ostf.url.endswith("/ostf") and not any("/ostf/v1" in p for _, p in calls)
+    post = next(b for m, p, b in master.requests if (m, p) == ("POST", "/ostf/testruns"))
+    assert post[0] == {"testset": "sanity", "metadata": {"config": {}, "cluster_id": "1", "ostf_os_access_creds": {
+        "ostf_os_username": "admin", "ostf_os_password": "os-pw", "ostf_os_tenant_name": "admin"}}}
+    assert [(t.test_set, t.status) for t in result.tests] == [("sanity", "success"), ("smoke", "success"),
+                                                               ("smoke", "failure")]
+    with pytest.raises(OstfError, match=r"1 failed, 0 allowed: .*vcenter.test_boot.test_boot: failure: Step 1"):
+        fuel.run_ostf(["smoke"])
+
+
+def test_a_post_without_listing_tests_first_is_the_500_fuel_qa_warns_of(nine):
+    master, fuel, _ = nine
+    deploy_kvm(fuel)
+    with pytest.raises(OstfError, match=r"HTTP 500 .*GET tests/<cid> first"):
+        fuel.ostf.request("POST", "testruns", [{"testset": "smoke", "metadata": {"cluster_id": "1"}}])
+
+
+def test_a_run_still_going_is_a_clear_error(nine):
+    master, fuel, _ = nine
+    deploy_kvm(fuel)
+    master.ostf_outcome = dict(KVM_OK)
+    master.testruns = [{"id": 5, "testset": "smoke", "status": "running", "tests": []}]
+    with pytest.raises(OstfError, match=r"HTTP 409 .*still running on cluster 1"):
+        fuel.run_ostf(["smoke"])
+
+
+def test_a_slave_not_discovered_yet_is_started_then_found(nine):
     """Contract double + recorded fuel-devops double: neither Fuel nor libvirt can run here."""
     from nailgun_contract import discovered_node
 
+    master, fuel, env = nine
     del master.nodes[6]
-    devops_env.on_start = lambda name: master.nodes.setdefault(6, discovered_node(6, MACS[name]))
+    env.on_start = lambda name: master.nodes.setdefault(6, discovered_node(6, MACS[name]))
 
     assert fuel.hostname("slave-06") == "node-6"
-    assert devops_env.calls == [("start", "slave-06")]
+    assert env.calls == [("start", "slave-06")]
 
 
-def test_a_failed_deployment_says_why_and_brings_a_diagnostic_snapshot(fuel, master, tmp_path):
-    """Contract double: a Fuel master cannot run here."""
+def test_a_failed_deployment_says_why_and_brings_a_diagnostic_snapshot(nine, tmp_path):
+    master, fuel, _ = nine
     master.deploy_outcome = ("error", "Deployment has failed. Method deploy. Failed to execute hook "
                                       "'puppet' on node 2")
     with pytest.raises(DeploymentError, match=r"^deploy changes: task 100 error: Deployment has failed\. .* on "
@@ -132,37 +316,21 @@ def test_a_failed_deployment_says_why_and_brings_a_diagnostic_snapshot(fuel, mas
     assert (tmp_path / "reports/fuel-snapshot-2016-03-01_10-00-00.tar.xz").read_bytes() == b"tar.xz bytes"
 
 
-def test_run_ostf_through_the_adapter_waits_and_applies_fuel_qas_rule(fuel, master):
-    """Contract double of the OSTF adapter: fuel-ostf cannot run here."""
-    deploy_kvm(fuel)
-    master.ostf_outcome = {**KVM_OK, "fuel_health.tests.smoke.vcenter.test_boot.test_boot": "failure"}
-
-    result = fuel.run_ostf(["sanity", "smoke"], should_fail=1, failed_test_names=["test_boot"])
-
-    post = next(b for m, p, b in master.requests if (m, p) == ("POST", "/ostf/v1/testruns"))
-    assert post[0] == {"testset": "sanity", "metadata": {"cluster_id": 1, "ostf_os_access_creds": {
-        "ostf_os_username": "admin", "ostf_os_password": "os-pw", "ostf_os_tenant_name": "admin"}}}
-    assert [(t.test_set, t.status, t.hypervisor) for t in result.tests] == [
-        ("sanity", "success", None), ("smoke", "success", "kvm"), ("smoke", "failure", "vcenter")]
-    with pytest.raises(OstfError, match=r"1 failed, 0 allowed: .*vcenter.test_boot.test_boot: failure: Step 1"):
-        fuel.run_ostf(["smoke"])
-
-
-def test_a_run_still_going_is_a_clear_error(fuel, master):
-    """Contract double of the OSTF adapter (our adapter answers 409 where fuel-ostf sent `{}`)."""
-    deploy_kvm(fuel)
-    master.testruns = [{"id": 5, "testset": "smoke", "status": "running", "tests": []}]
-    with pytest.raises(OstfError, match=r"HTTP 409 .*still running on cluster 1"):
-        fuel.run_ostf(["smoke"])
-
-
-def test_snapshots_are_fuel_devops_snapshots(fuel, master, devops_env):
-    """Contract double + recorded fuel-devops double."""
+def test_snapshots_are_fuel_devops_snapshots(nine):
+    master, fuel, env = nine
     deploy_kvm(fuel)
     assert fuel.make_snapshot("deploy_kvm") is True
     assert fuel.revert_snapshot("deploy_kvm") is True
     assert fuel.revert_snapshot("add_vcenter_compute") is False
 
-    assert devops_env.calls == [("suspend",), ("snapshot", "deploy_kvm", True), ("resume",),
-                                ("revert", "deploy_kvm", True), ("resume",)]
+    assert env.calls == [("suspend",), ("snapshot", "deploy_kvm", True), ("resume",),
+                         ("revert", "deploy_kvm", True), ("resume",)]
     assert fuel.cluster_id == 1  # found again after the revert (the last created cluster)
+
+
+def test_a_master_of_another_release_is_named(nine, tmp_path):
+    master, fuel, _ = nine
+    fuel.release = "8.0"
+    with pytest.raises(DeploymentError, match=r"^no deployable Fuel 8.0 release matching '' .*mitaka-9.0.*check "
+                                              r"--release$"):
+        fuel.create_cluster("kvm_only")
