@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fuel_health.adapter import dblock, page
 from fuel_health.adapter import models as m
-from fuel_health.adapter import page
 from fuel_health.adapter.catalog import Catalog, CatalogError, CatalogSource
 from fuel_health.adapter.clusters import Cluster, Clusters, ClusterUnavailable, UnknownCluster, default_files
 from fuel_health.adapter.runner import Conflict, NewRun, NotFound, Runner
@@ -250,7 +250,8 @@ def _handler(status: int) -> Callable[[Request, Exception], Any]:
 def create_app(settings: Settings) -> FastAPI:
     """Build the app: database, catalogue, cluster sources and runner from the settings."""
     engine = m.make_engine(settings.db_url)
-    sessions = sessionmaker(engine, expire_on_commit=False)
+    lock = dblock.acquire(settings.db_url, engine)  # DatabaseBusy: another adapter serves this database
+    sessions = m.init_db(engine)  # Alembic: an older schema is upgraded here
     catalog = CatalogSource(settings.tests_dir, settings.python)
     files = settings.cluster_configs or (() if settings.nailgun_url else tuple(default_files()))
     adapter = Adapter(settings=settings, sessions=sessions, catalog=catalog,
@@ -259,10 +260,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        m.init_db(engine)
         adapter.runner.recover()
         yield
         adapter.runner.shutdown()
+        lock.release()
         engine.dispose()
 
     app = FastAPI(title="fuel-health OSTF adapter", version="1.0",

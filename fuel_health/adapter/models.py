@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
@@ -65,10 +66,11 @@ class TestResult(Base):
 
     __test__ = False
     __tablename__ = "tests"
-    __table_args__ = (UniqueConstraint("testrun_id", "test_id"),)
+    __table_args__ = (UniqueConstraint("testrun_id", "test_id"),
+                      Index("ix_tests_testrun_position", "testrun_id", "position"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    testrun_id: Mapped[int] = mapped_column(ForeignKey("testruns.id", ondelete="CASCADE"), index=True)
+    testrun_id: Mapped[int] = mapped_column(ForeignKey("testruns.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     test_id: Mapped[str] = mapped_column(String(512))
     testset: Mapped[str] = mapped_column(String(64))
@@ -115,7 +117,33 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BASELINE = "0001"  # the schema of adapters from before Alembic
+
+
 def init_db(engine: Engine) -> sessionmaker:
-    """Create the tables if missing and return a session factory."""
-    Base.metadata.create_all(engine)
+    """Bring the schema to the newest version (Alembic) and return a session factory.
+
+    A database of an adapter from before Alembic (tables, no alembic_version) is stamped with the baseline
+    first, then upgraded like any other.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        tables = set(inspect(conn).get_table_names())
+        if "testruns" in tables and "alembic_version" not in tables:
+            command.stamp(cfg, BASELINE)
+        command.upgrade(cfg, "head")
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def schema_version(engine: Engine) -> str | None:
+    """Return the database's Alembic revision (None before Alembic)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -6,7 +6,10 @@ import argparse
 import logging
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from fuel_health.adapter.auth import AuthConfigError, AuthSettings, Guard, check_listen
+from fuel_health.adapter.dblock import DatabaseBusy
 from fuel_health.adapter.settings import DEFAULT_DB, DEFAULT_PORT, Settings
 
 
@@ -71,8 +74,12 @@ def serve(args: argparse.Namespace) -> int:
     try:
         check_listen(auth.mode, args.host)
         guard = Guard(create_app(settings_from(args)), auth, args.host, args.port)
-    except AuthConfigError as exc:
+    except (AuthConfigError, DatabaseBusy) as exc:
         print(f"fuel-health serve: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(f"fuel-health serve: cannot open the database {args.db}: {' '.join(str(exc.orig or exc).split())[:300]}",
+              file=sys.stderr)
         return 2
     uvicorn.run(guard, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
