@@ -43,6 +43,11 @@ from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.errors import DeploymentError, OstfError
 from system_tests.helpers.ostf_results import OstfResult
 
+# The scenario paths the lab can realise. 6.1-8.0 (vcenter_first) need what the lab lacks (docs/system-tests.md).
+LAB_PATHS = frozenset({"grow_later"})
+LAB_PATHS_WHY = ("its vCenter nova-compute can only run on a vcenter-compute node of its own (no pacemaker, no "
+                 "nova-compute.d config on the controller for target_node `controllers`), its simulator has one "
+                 "vSphere cluster (8.0 adds Cluster2) and a node cannot be taken out again (to move Cluster1)")
 # Settings Lab.add_node turns on by itself, and what makes it do so.
 LAB_DERIVED_SETTINGS = {("common", "use_vcenter"): True, ("storage", "volumes_vmdk"): True}
 VCENTER_LAB_FILE = "dual_hv"  # where the simulator's vmware_attributes and vcenter sections live
@@ -131,7 +136,10 @@ class LocalDeployment(Deployment):
     def __init__(self, lab: LabLike | None = None, reports_dir: Path = Path("reports/system_tests"),
                  run_command: CommandRunner = run_streaming, log: Callable[[str], None] = say,
                  release: str = fixtures.DEFAULT_RELEASE) -> None:
-        fixtures.release_rules(release)  # an unknown release is refused here, before the lab is touched
+        path = fixtures.release_rules(release)["scenario"]["path"]  # an unknown release: refused here
+        if path not in LAB_PATHS:
+            raise DeploymentError(f"the local lab cannot run the Fuel {release} path ({path}): {LAB_PATHS_WHY}; "
+                                  "run --release 9.0 on the lab, or the fuel backend for 6.1-8.0")
         self.release = release
         self._lab = lab
         self.reports_dir = reports_dir

@@ -56,6 +56,9 @@ def template_problems(data: dict[str, Any]) -> list[str]:
     out += [f"devops_settings.{k} unknown" for k in set(settings) - {"env_name", "address_pools", "groups"}]
     pools = settings["address_pools"]
     for name, pool in pools.items():
+        # fuel-devops 3.0.5 devops/models/network.py AddressPool params; `tag` is deprecated there.
+        unknown = set(pool.get("params") or {}) - {"vlan_start", "vlan_end", "ip_reserved", "ip_ranges"}
+        out += [f"address pool {name}: params {sorted(unknown)} (fuel-devops 3.0 takes vlan_start)"] if unknown else []
         match = POOL_NET.match(str(pool.get("net")))
         if not match or int(match["prefix"]) < ipaddress.ip_network(match["net"]).prefixlen:
             out.append(f"address pool {name}: net {pool.get('net')!r} is not <cidr>:<prefix>")
@@ -106,6 +109,25 @@ def test_the_dual_hv_lab_template_has_fuel_devops_fields_and_the_test_slaves(mon
     assert {n: set(p["network_config"]) for n, p in slaves.items()} == {n: {"eth0", "eth1", "eth2", "eth3", "eth4"}
                                                                         for n in slaves}
     assert nodes[0]["params"]["volumes"][1]["source_image"] == "/srv/iso/fuel-8.0.iso"
+
+
+def test_the_template_says_it_needs_fuel_devops_3_and_cites_no_missing_schema():
+    text = (fixtures.FIXTURES.parent / "devops_envs" / "dual_hv_fuel_lab.yaml").read_text()
+    assert "Needs fuel-devops 3.0" in text and "schema.yaml" not in text and "tag:" not in text
+
+
+def test_address_pools_and_nics_come_from_the_environment_and_the_template():
+    """Recorded-shape pools (devops_double.RecordedPool); NIC assignment straight from network_config."""
+    from system_tests.helpers.devops import template_networks
+
+    devops = FuelDevopsEnv(RecordedEnvironment("lab", {}))
+    pools = devops.address_pools()
+    assert set(pools) == NETWORKS
+    assert pools["private"].vlan_start == 960 and pools["private"].vlan_end == 1000
+    assert set(pools["public"].ranges) == {"default", "floating"} and pools["storage"].ranges == {}
+    assert template_networks("slave-04")["eth4"] == ["private"]
+    with pytest.raises(DeploymentError, match=r"node slave-09 is not in the fuel-devops template"):
+        template_networks("slave-09")
 
 
 def test_os_env_values_come_from_the_environment_with_fuel_devops_defaults(monkeypatch):

@@ -158,6 +158,23 @@ def test_diagnostic_snapshot_has_logs_and_state_but_no_secrets(kvm, lab, tmp_pat
         assert sorted(tar.getnames()) == ["logs", "logs/nova-compute-node-2.log", "state.yaml"]
 
 
+@pytest.mark.parametrize("release", ["6.1", "7.0", "8.0"])
+def test_the_vcenter_first_path_is_refused_before_the_lab_is_touched(release, lab):
+    with pytest.raises(DeploymentError, match=rf"^the local lab cannot run the Fuel {release} path \(vcenter_first\): "
+                                              r"its vCenter nova-compute can only run on a vcenter-compute node .* "
+                                              r"run --release 9.0 on the lab, or the fuel backend for 6.1-8.0$"):
+        LocalDeployment(lab=lab, release=release)
+    assert lab.calls == []
+
+
+def test_the_runner_says_so_and_exits_3(capsys):
+    from system_tests import runner
+
+    assert runner.main(["run", "--group", "deploy_kvm", "--backend", "local", "--release", "8.0"]) == 3
+    assert capsys.readouterr().err.startswith("system_tests: cannot start the local backend: the local lab cannot "
+                                              "run the Fuel 8.0 path")
+
+
 def test_nothing_touches_the_lab_until_a_step_needs_it(monkeypatch):
     from devops_envs.local import lab as lab_module
 
