@@ -32,8 +32,10 @@ test: $(STAMP) test-deps
 	$(MAKE) system-tests
 	$(MAKE) bench-quick
 
+# The lab runs the 9.0 path (grow vCenter later); the 6.1-8.0 path runs against the strict Nailgun double in
+# tests/system (the lab cannot run it: docs/system-tests.md says why).
 system-tests: $(STAMP)
-	$(PY) -m system_tests run --group add_cinder_vmdk_ha --backend local --xunit reports/system_tests.xml
+	$(PY) -m system_tests run --group add_cinder_vmdk_ha --backend local --release 9.0 --xunit reports/system_tests.xml
 
 test-deps:
 	@missing=""; for p in $(TEST_APT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
