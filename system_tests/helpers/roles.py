@@ -5,7 +5,9 @@ The same check serves both backends and refuses what that release's Nailgun refu
   fuel-web 6.1:nailgun/nailgun/objects/node.py:605, so we refuse it loudly instead);
 - `conflicts` between the roles of one node (fuel-web <tag>:nailgun/nailgun/api/v1/validators/assignment.py
   check_roles_for_conflicts; `"*"` = every other role);
-- `restrictions` on settings (check_roles_requirement; `action: hide` roles are not offered at all);
+- `restrictions` on settings: Fuel UI evaluates them (a `hide` role is not offered, a restricted one is greyed
+  out with its message); Nailgun's API itself does not (assignment.py check_roles_requirement reads only
+  `depends`), so the contract double accepts what our check refuses here, as the UI would;
 - compute-vmware added to a deployed cluster whose release cannot give it a nova_compute (6.1/7.0: PUT
   vmware_attributes on a locked cluster is 403, fuel-web 7.0:nailgun/nailgun/api/v1/handlers/cluster.py:324).
 Every refusal is one line naming the release file and the rule.
@@ -92,7 +94,7 @@ def check_node(name: str, roles: Sequence[str], facts: ClusterFacts | None,
     for r, meta in metas.items():
         for restriction in (meta or {}).get("restrictions") or []:
             if condition_holds(restriction["condition"], facts):
-                raise RoleRestrictionError(f"node {name}: role {r} refused: {restriction['message']} "
+                raise RoleRestrictionError(f"node {name}: role {r} refused (Fuel UI): {restriction['message']} "
                                            f"({_where(release, r, 'restrictions')}: {restriction['condition']})")
     rules = fixtures.release_rules(release)
     if "vcenter-compute" in new and facts.locked and \
