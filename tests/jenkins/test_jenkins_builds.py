@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LAB = [sys.executable, "-m", "devops_envs.local"]
 # Cheap and exact: one image property gone; in the sanity set only test_vcenter_image fails (docs/fault-matrix.md).
 FAULT, FAULT_CHECK = "testvm-vmdk-no-hypervisor-type", "test_vcenter_image"
-TOKEN_ID = "fuel-health-nailgun-token"
+TOKEN_ID, LOGIN_ID = "fuel-health-nailgun-token", "fuel-health-nailgun-login"
+LOGIN = ("fuel-qa", "pw-" + secrets.token_hex(12))
 
 
 @pytest.fixture
@@ -42,16 +43,16 @@ def _no_leak(build: Build, *values: str) -> None:
 
 def _health(jobs: dict[str, Job], name: str, tmp_path: Path, node_env: dict[str, str], token: str,
             **params: str) -> Build:
-    return run_build(jobs[name], workspace=tmp_path / "workspace" / name, credentials={TOKEN_ID: token},
-                     parameters=params, node_env=node_env, number=7)
+    return run_build(jobs[name], workspace=tmp_path / "workspace" / name,
+                     credentials={TOKEN_ID: token, LOGIN_ID: LOGIN}, parameters=params, node_env=node_env, number=7)
 
 
 # --- FAILURE: cannot run (no lab needed: nothing gets past the config) ------------------------------------
 
 
-def test_bad_config_is_failure_with_its_reason(jobs, tmp_path, node_env, token, lab_config) -> None:
+def test_bad_config_is_failure_with_its_reason(jobs, tmp_path, node_env, token) -> None:
     bad = tmp_path / "typo.yaml"
-    bad.write_text(lab_config.read_text().replace("timeouts:", "timeoutz:", 1))
+    bad.write_text("cluster:\n  id: 1\ntimeoutz:\n  boot: 300\n")  # a typo'd section
     build = _health(jobs, "fuel-health-local-lab", tmp_path, node_env, token, CLUSTER_CONFIG=str(bad),
                     TEST_SETS="sanity")
     assert (build.result, build.exit_codes) == ("FAILURE", [3])
@@ -65,11 +66,33 @@ def test_unreachable_nailgun_is_failure(jobs, tmp_path, node_env, token) -> None
     with socket.socket() as s:  # a port nothing listens on once closed
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    build = _health(jobs, "fuel-health-prod-dualhv", tmp_path, node_env, token,
+    build = _health(jobs, "fuel-health-local-lab", tmp_path, node_env, token, CLUSTER_CONFIG="",
                     NAILGUN_URL=f"http://127.0.0.1:{port}", CLUSTER_ID="1")
     assert (build.result, build.exit_codes) == ("FAILURE", [3])
     assert f"cannot reach http://127.0.0.1:{port}" in build.description
     assert f"--nailgun-url http://127.0.0.1:{port} --cluster-id 1" in build.console  # the Nailgun form ran
+    _no_leak(build, token)
+
+
+def test_nailgun_form_sends_the_bound_token(jobs, tmp_path, node_env, token, httpserver) -> None:
+    """The bound token reaches Nailgun as X-Auth-Token (from the environment, never argv).
+
+    The double is Nailgun's keystone middleware for a token it does not know: 401 to every request
+    (fuel-web 9.0:nailgun/nailgun/middleware/keystone.py:102)."""
+    seen: list[str | None] = []
+
+    def refuse(request):  # noqa: ANN001, ANN202
+        from werkzeug import Response
+
+        seen.append(request.headers.get("X-Auth-Token"))
+        return Response("", status=401)
+
+    httpserver.expect_request("/api/clusters/1").respond_with_handler(refuse)
+    build = _health(jobs, "fuel-health-local-lab", tmp_path, node_env, token, CLUSTER_CONFIG="",
+                    NAILGUN_URL=httpserver.url_for("/").rstrip("/"), CLUSTER_ID="1")
+    assert seen == [token]
+    assert (build.result, build.exit_codes) == ("FAILURE", [3])
+    assert "HTTP 401" in build.description
     _no_leak(build, token)
 
 
@@ -79,12 +102,14 @@ def test_missing_parameters_are_failure_not_unstable(jobs, tmp_path, node_env, t
     assert build.description == "FAILURE: cannot run: set the NAILGUN_URL and CLUSTER_ID parameters (or CLUSTER_CONFIG)"
     bad_workers = _health(jobs, "fuel-health-prod-dualhv", tmp_path, node_env, token, WORKERS="two")
     assert bad_workers.result == "FAILURE" and "WORKERS must be a number" in bad_workers.description
+    for b in (build, bad_workers):
+        _no_leak(b, LOGIN[1])
 
 
-def test_missing_token_credential_fails_the_build(jobs, tmp_path, node_env) -> None:
+def test_missing_credential_fails_the_build(jobs, tmp_path, node_env) -> None:
     build = run_build(jobs["fuel-health-prod-dualhv"], workspace=tmp_path / "ws", credentials={},
                       node_env=node_env)
-    assert build.result == "FAILURE" and build.exit_codes == [] and TOKEN_ID in build.console
+    assert build.result == "FAILURE" and build.exit_codes == [] and LOGIN_ID in build.console
 
 
 # --- SUCCESS and UNSTABLE on the lab -------------------------------------------------------------------------

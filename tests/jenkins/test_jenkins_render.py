@@ -53,13 +53,22 @@ def test_health_job_periodic_trigger(jobs: dict[str, Job]) -> None:
     assert spec == {"fuel-health-prod-dualhv": "H */4 * * *", "fuel-health-local-lab": ""}  # "" never fires
 
 
-@pytest.mark.parametrize("name", HEALTH_JOBS)
-def test_health_job_token_binding_is_what_fuel_health_reads(jobs: dict[str, Job], name: str) -> None:
+@pytest.mark.parametrize(("name", "kind", "variables"), [
+    ("fuel-health-local-lab", "text", ("FUEL_HEALTH_NAILGUN_TOKEN",)),
+    # periodic: a login, since a token expires between runs
+    ("fuel-health-prod-dualhv", "username-password-separated",
+     ("FUEL_HEALTH_NAILGUN_USERNAME", "FUEL_HEALTH_NAILGUN_PASSWORD")),
+])
+def test_health_job_nailgun_binding_is_what_fuel_health_reads(jobs: dict[str, Job], name: str, kind: str,
+                                                               variables: tuple[str, ...]) -> None:
     (binding,) = jobs[name].bindings
-    assert binding.kind == "text" and binding.variables == ("FUEL_HEALTH_NAILGUN_TOKEN",)
-    # fuel-health takes this variable as the Nailgun token (a source, not a key override: config.ENV_SOURCES).
-    assert binding.variables[0].removeprefix(fh_config.ENV_PREFIX) in fh_config.ENV_SOURCES
-    assert "FUEL_HEALTH_NAILGUN_TOKEN" in Path(fh_config.__file__).read_text()
+    assert (binding.kind, binding.variables) == (kind, variables)
+    # fuel-health takes these variables as the Nailgun credentials (sources, not key overrides: ENV_SOURCES),
+    # and config.load reads each of them.
+    source = Path(fh_config.__file__).read_text()
+    for var in variables:
+        assert var.removeprefix(fh_config.ENV_PREFIX) in fh_config.ENV_SOURCES
+        assert f'env.get("{var}")' in source
 
 
 @pytest.mark.parametrize("name", HEALTH_JOBS)
