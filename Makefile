@@ -21,13 +21,14 @@ health: $(STAMP) lab-up
 	$(VENV)/bin/fuel-health run
 
 # Everything, as CI runs it, from a fresh dual-hypervisor lab state: the project's own tests (unit, system-test helpers, adapter, lab), the whole
-# suite against the local lab, the proof of detection (fault matrix), then the system-test scenario, which
+# suite against the local lab, the Jenkins jobs (rendered, their builders run on the lab), the proof of detection (fault matrix), then the system-test scenario, which
 # rebuilds the lab from KVM-only to dual-hypervisor, then the benchmarks once in quick mode.
 test: $(STAMP) test-deps
 	$(LAB) reset
 	$(LAB) up --topology dual_hv
 	$(VENV)/bin/pytest -p no:cacheprovider tests/unit tests/system tests/adapter tests/lab
 	$(VENV)/bin/fuel-health run
+	$(VENV)/bin/pytest -p no:cacheprovider tests/jenkins
 	$(VENV)/bin/pytest -p no:cacheprovider tests/detection
 	$(MAKE) system-tests
 	$(MAKE) bench-quick
