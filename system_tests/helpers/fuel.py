@@ -384,7 +384,7 @@ class FuelDeployment(Deployment):
         data = self._api("read VMware settings", lambda: self.nailgun.get(path)) or {}
         editable = data.setdefault("editable", {})
         current = editable.get("value") or {}
-        value = vmware.merged(current, attrs)
+        value = vmware.for_release(vmware.merged(current, attrs), self.release)
         hosts = [h for h, r in self.node_roles().items() if "vcenter-compute" in r]
         vmware.validate(value, hosts, self.release)
         if self.facts().locked:

@@ -58,10 +58,22 @@ def merged(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, A
     return merge(current, wanted)
 
 
+def for_release(attrs: Mapping[str, Any], release: str) -> dict[str, Any]:
+    """The value in the release's own shape: 6.1's nova_computes have no target_node (fixtures/releases/6.1.yaml
+    vmware.nova_compute_fields; every vCenter nova-compute runs on the controllers there)."""
+    out = copy.deepcopy(dict(attrs))
+    fields = fixtures.release_rules(release)["vmware"].get("nova_compute_fields")
+    if fields:
+        for az in out.get("availability_zones") or []:
+            az["nova_computes"] = [{k: v for k, v in nc.items() if k in fields} for nc in az.get("nova_computes") or []]
+    return out
+
+
 def target_nodes(attrs: Mapping[str, Any]) -> list[str]:
-    """The target_node ids of every nova_compute (`controllers` or a node hostname)."""
-    return [((nc.get("target_node") or {}).get("current") or {}).get("id", "")
-            for az in attrs.get("availability_zones") or [] for nc in az.get("nova_computes") or []]
+    """The target_node ids of every nova_compute (`controllers` or a node hostname; 6.1 has no target_node:
+    its nova-computes run on the controllers)."""
+    return [CONTROLLERS if "target_node" not in nc else ((nc.get("target_node") or {}).get("current") or {}).get(
+        "id", "") for az in attrs.get("availability_zones") or [] for nc in az.get("nova_computes") or []]
 
 
 def nova_computes(attrs: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -88,7 +100,9 @@ def validate(attrs: Mapping[str, Any], vcenter_compute_hosts: Collection[str],
             raise VmwareSettingsError(f"{where}: empty {', '.join(missing)}")
         for j, nc in enumerate(az.get("nova_computes") or []):
             at = f"{where}.nova_computes[{j}]"
-            target = ((nc.get("target_node") or {}).get("current") or {}).get("id") or ""
+            # 6.1 has no target_node: its nova-computes all run on the controllers
+            target = CONTROLLERS if "target_node" not in nc else \
+                ((nc.get("target_node") or {}).get("current") or {}).get("id") or ""
             values = {"vsphere_cluster": nc.get("vsphere_cluster") or "", "service_name": nc.get("service_name") or "",
                       "target_node": target}
             for key, value in values.items():

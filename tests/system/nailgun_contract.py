@@ -57,17 +57,27 @@ def attributes_for(release: str) -> dict[str, Any]:
 
 
 def vmware_for(release: str) -> dict[str, Any]:
-    """GET vmware_attributes: metadata (nova_computes editable_for_deployed on 8.0+: FW/fixtures/openstack.yaml)
-    and a default value holding the keys Nailgun keeps there (fixtures/releases vmware.kept_value_keys)."""
-    editable_ncs = "nova_computes" in fixtures.release_rules(release)["after_deploy"]["vmware_when_locked"]["editable"]
+    """GET vmware_attributes: metadata (nova_computes editable_for_deployed on 8.0+) and Nailgun's default value
+    (FW/fixtures/openstack.yaml vmware_attributes_metadata `value`: one empty zone `vcenter`; 7.0+ nova_computes
+    carry target_node `controllers`; 6.1/7.0 zones keep `cinder: {enable: true}`)."""
+    rules = fixtures.release_rules(release)
+    editable_ncs = "nova_computes" in rules["after_deploy"]["vmware_when_locked"]["editable"]
     metadata = [{"name": "availability_zones", "type": "array", "fields": [
         {"name": "az_name", "type": "text"}, {"name": "vcenter_host", "type": "text"},
         {"name": "vcenter_username", "type": "text"}, {"name": "vcenter_password", "type": "password"},
         {"name": "nova_computes", "type": "array", "editable_for_deployed": editable_ncs}]},
         {"name": "network", "type": "object"}, {"name": "glance", "type": "object"}]
-    value: dict[str, Any] = {"availability_zones": [], "network": {"esxi_vlan_interface": ""}, "glance": {}}
-    for key in fixtures.release_rules(release)["vmware"]["kept_value_keys"]:
-        value[key] = {"enable": True}
+    compute: dict[str, Any] = {"vsphere_cluster": "", "service_name": "", "datastore_regex": ""}
+    if "target_node" in (rules["vmware"].get("nova_compute_fields") or ["target_node"]):
+        compute["target_node"] = {"options": [{"id": "controllers", "label": "controllers"}],
+                                  "current": {"id": "controllers", "label": "controllers"}}
+    zone: dict[str, Any] = {"az_name": "vcenter", "vcenter_host": "", "vcenter_username": "", "vcenter_password": "",
+                            "nova_computes": [compute]}
+    for key in rules["vmware"]["kept_az_keys"]:
+        zone[key] = {"enable": True}
+    value = {"availability_zones": [zone], "network": {"esxi_vlan_interface": ""},
+             "glance": {k: "" for k in ("vcenter_host", "vcenter_username", "vcenter_password", "datacenter",
+                                        "datastore")}}
     return {"editable": {"metadata": metadata, "value": value}}
 
 
@@ -483,6 +493,8 @@ def _computes(value: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _target(nc: dict[str, Any]) -> str:
+    if "target_node" not in nc:  # 6.1: no such field, every vCenter nova-compute runs on the controllers
+        return "controllers"
     return str(((nc.get("target_node") or {}).get("current") or {}).get("id") or "")
 
 

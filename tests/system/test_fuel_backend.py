@@ -89,7 +89,8 @@ def test_the_whole_scenario_runs_green_against_the_strict_double(each, tmp_path)
     else:  # 6.1, 7.0: nova-network with vCenter; the vcenter-compute step was refused, nothing was added
         assert cluster["net_provider"] == "nova_network"
         assert vmware.target_nodes(value) == ["controllers"] and "node-4" not in roles
-        assert value["cinder"] == {"enable": True}  # the key Nailgun keeps in the value survived our PUTs
+        assert value["availability_zones"][0]["cinder"] == {"enable": True}  # Nailgun's key survived our PUTs
+        assert ("target_node" in value["availability_zones"][0]["nova_computes"][0]) == (release == "7.0")
     assert roles["node-5"] == roles["node-6"] == ["cinder-vmware"]
     assert master.attributes["editable"]["storage"]["volumes_vmdk"]["value"] is True
     put_attrs = [m for m, p, _ in master.requests if (m, p) == ("PUT", "/api/clusters/1/attributes")]
@@ -247,8 +248,8 @@ def test_duplicate_nova_compute_values_are_refused_by_both(nine, key):
 
 def test_vmware_settings_are_merged_into_what_nailgun_keeps(nine):
     master, fuel, _ = nine
-    master.vmware["editable"]["value"]["availability_zones"] = [{"az_name": "vcenter", "vcenter_ca_file": {},
-                                                                 "vcenter_security_disabled": True}]
+    zone = master.vmware["editable"]["value"]["availability_zones"][0]
+    zone.update(vcenter_ca_file={}, vcenter_security_disabled=True)  # what later 9.x masters keep there
     deploy_kvm(fuel)
     fuel.update_settings({"common": {"use_vcenter": True}})
     fuel.add_nodes({"slave-04": ["compute-vmware"]})
@@ -256,7 +257,7 @@ def test_vmware_settings_are_merged_into_what_nailgun_keeps(nine):
 
     az = master.vmware["editable"]["value"]["availability_zones"][0]
     assert az["vcenter_security_disabled"] is True and az["vcenter_ca_file"] == {}
-    assert vmware.target_nodes(master.vmware["editable"]["value"]) == ["node-4"]
+    assert vmware.target_nodes(master.vmware["editable"]["value"]) == ["node-4"]  # the empty default entry is gone
 
 
 def test_ostf_lives_under_nailgun_ostf_and_tests_are_listed_before_the_post(nine):
