@@ -335,3 +335,24 @@ def test_a_master_of_another_release_is_named(nine, tmp_path):
     with pytest.raises(DeploymentError, match=r"^no deployable Fuel 8.0 release matching '' .*mitaka-9.0.*check "
                                               r"--release$"):
         fuel.create_cluster("kvm_only")
+
+
+def test_without_our_own_lock_check_the_double_still_refuses_with_nailguns_403(eight, monkeypatch):
+    """Break our side on purpose: the strict double catches what our backend would have sent."""
+    master, fuel, _ = eight
+    deploy_kvm(fuel, "kvm_vcenter_controllers")
+    monkeypatch.setattr(FuelDeployment, "_locked", lambda self, cluster: False)
+    fuel._facts = None
+    with pytest.raises(DeploymentError, match=r"^update settings: .*HTTP 403 .*couldn't be changed after or during "
+                                              r"deployment"):
+        fuel.update_settings({"storage": {"volumes_vmdk": True}})
+    assert master.refusals[-1][0] == 403
+
+
+def test_the_old_ostf_v1_base_would_miss_the_adapter(nine):
+    """nginx maps /ostf/<x> to the adapter's /v1/<x>: <nailgun>/ostf/v1/testruns is not the adapter's API."""
+    master, fuel, _ = nine
+    deploy_kvm(fuel)
+    fuel.ostf.url = fuel.ostf.url + "/v1"
+    with pytest.raises(OstfError, match=r"HTTP 404"):
+        fuel.run_ostf(["smoke"])
