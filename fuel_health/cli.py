@@ -62,8 +62,12 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hypervisor", choices=("kvm", "vcenter"), help="only the checks of one hypervisor")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of fuel-health."""
+def build_parser(serve_options: bool = True) -> argparse.ArgumentParser:
+    """Return the argument parser of fuel-health.
+
+    serve_options=False leaves out `serve`'s options: they come from the adapter, whose import (FastAPI,
+    SQLAlchemy) costs about a second that `run`, `list`, `cleanup` and `config` never use.
+    """
     parser = argparse.ArgumentParser(prog="fuel-health", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="exit codes: 0 healthy, 1 not healthy (a check failed, an endpoint "
@@ -98,9 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     _source_options(clean)
 
     serve = sub.add_parser("serve", help="serve the OSTF REST API (Fuel UI's OSTF tab, fuel-qa) and a page")
-    from fuel_health.adapter.server import add_arguments
+    if serve_options:
+        from fuel_health.adapter.server import add_arguments
 
-    add_arguments(serve)
+        add_arguments(serve)
 
     cfg = sub.add_parser("config", help="config commands")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
@@ -287,8 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the fuel-health command; returns the exit code."""
     from fuel_health.clients import CannotRun
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # The adapter's options are only needed to parse `serve` (or to print the help that lists them).
+    parser = build_parser(serve_options=not given or given[0] not in ("run", "list", "cleanup", "config"))
+    args = parser.parse_args(given)
     handlers: dict[Any, Any] = {"run": cmd_run, "list": cmd_list, "cleanup": cmd_cleanup, "serve": cmd_serve}
     if args.command == "config" and args.config_command == "show":
         handler = cmd_config_show

@@ -122,3 +122,14 @@ def test_the_health_run_loads_only_its_own_plugins(tmp_path):
     assert "fuel_health/plugin.py" in loaded and "allure_pytest/plugin.py" in loaded
     for dev_tool in ("schemathesis", "hypothesis", "anyio", "pytest_httpserver", "xdist"):
         assert dev_tool not in loaded
+
+
+def test_commands_other_than_serve_do_not_import_the_adapter(tmp_path):
+    # build_parser imported the adapter (FastAPI, SQLAlchemy: about a second) for every command, `run` included.
+    import subprocess
+
+    code = ("import sys; from fuel_health import cli; cli.main(['list', '--config', sys.argv[1]]); "
+            "print('ADAPTER', any(m.startswith(('sqlalchemy', 'fastapi', 'fuel_health.adapter')) "
+            "for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "missing.yaml")], capture_output=True, text=True)
+    assert "ADAPTER False" in out.stdout, out.stdout + out.stderr
