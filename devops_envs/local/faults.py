@@ -37,6 +37,12 @@ class Fault:
     is_failure: bool = True  # False: the cloud must stay healthy (HA keeps working)
     # Restarted on heal: workers that keep a session to what the fault broke (e.g. the simulator lost its state).
     restart_on_heal: tuple[str, ...] = field(default=())
+    # Roles of a node the suite's config lists but the lab never deploys (Nailgun has it; nova never saw it).
+    phantom: tuple[str, ...] = ()
+    # A second process of a service, same config and host, started as "<role>:<service>" (stopped on heal).
+    twin: tuple[str, ...] = ()
+    # False: config edits are written but the services keep running on the old config (drift found only on restart).
+    restart: bool = True
 
     def applies_to(self, topo: Topology) -> bool:
         return topo.use_vcenter or not self.needs_vcenter
@@ -45,6 +51,9 @@ class Fault:
 def _az(topo: Topology) -> str:
     assert topo.vcenter_zone is not None
     return topo.vcenter_zone.az_name
+
+
+PHANTOM_NODE = "node-99"  # the name of a phantom node (Fault.phantom) in the suite's config
 
 
 def _vc_host(topo: Topology) -> str:
@@ -78,8 +87,19 @@ FAULTS: tuple[Fault, ...] = (
     Fault("cinder-vmdk-host-differs", "one cinder-vmdk node runs with a different `host` than its HA peer",
           config=(ConfigEdit("cinder-vmdk", "cinder/cinder.conf", "DEFAULT", "host",
                              lambda t: f"cinder-vmdk-{_az(t)}-other", one_node=True),), needs_vcenter=True),
-    Fault("cinder-vmdk-node-stopped", "one of the two cinder-vmdk nodes is stopped (HA: NOT a failure)",
-          stop=("cinder-vmdk:cinder-volume",), needs_vcenter=True, is_failure=False),
+    Fault("cinder-vmdk-node-stopped", "one of the two cinder-vmdk nodes is stopped (the pair still serves: only the "
+          "ha consumer check fails)", stop=("cinder-vmdk:cinder-volume",), needs_vcenter=True, is_failure=False),
+    Fault("vcenter-compute-twin", "a second vCenter nova-compute runs with the same host (two drive one vSphere "
+          "cluster)", twin=("vcenter-compute:nova-compute",), needs_vcenter=True),
+    Fault("node-rabbit-port-wrong", "the KVM compute node's nova.conf transport_url points at port 5673 (written, "
+          "nova-compute not restarted yet)",
+          config=(ConfigEdit("compute", "nova/nova.conf", "DEFAULT", "transport_url",
+                             lambda t: "rabbit://openstack:stale-password@127.0.0.1:5673/"),), restart=False),
+    Fault("node-db-user-wrong", "the KVM cinder node's [database] connection names user cinder_typo (written, "
+          "cinder-volume not restarted yet)",
+          config=(ConfigEdit("cinder", "cinder/cinder.conf", "database", "connection",
+                             lambda t: "mysql+pymysql://cinder_typo:stale-password@127.0.0.1:3306/cinder"),),
+          restart=False),
     Fault("vcenter-down", "the vCenter simulator is stopped", stop=("vcenter:vcsim",), needs_vcenter=True,
           restart_on_heal=("vcenter-compute:nova-compute", "cinder-vmdk:cinder-volume", "cinder-vmdk!:cinder-volume")),
     Fault("vcenter-vm-deleted", "a server's VM is destroyed in vCenter behind nova's back (nova still says ACTIVE)",
@@ -90,6 +110,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("cinder-scheduler-stopped", "cinder-scheduler is stopped", stop=("controller:cinder-scheduler",)),
     Fault("glance-api-stopped", "glance-api is stopped", stop=("controller:glance-api",)),
     Fault("keystone-stopped", "keystone is stopped: nothing can authenticate", stop=("controller:keystone",)),
+    Fault("kvm-compute-unregistered", f"the config lists a KVM compute node ({PHANTOM_NODE}) that never registered "
+          "with nova (never deployed)", phantom=("compute",)),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -236,15 +237,20 @@ class Lab:
         if name in active:
             return fault
         self.save_state(topo, initialized=True, faults=[*active, name])
+        if fault.phantom:
+            self.write_suite_config(topo, self.secrets())
         sup = self.supervisor()
         stopped = self._select(topo, fault.stop)
         sup.stop(stopped)
         self._wait_seen_down(topo, stopped)
         if fault.config:
             self._render_with_faults(topo)
-            self._restart(sup, topo, self._config_services(topo, fault))
+            if fault.restart:
+                self._restart(sup, topo, self._config_services(topo, fault))
         if fault.cloud:
             self._fault_cloud_setup(topo, faults.cloud_args(fault, topo))
+        for twin in self._twins(topo, fault):
+            self._start_twin(sup, twin)
         say(f"fault on: {name}: {fault.breaks}")
         return fault
 
@@ -260,11 +266,14 @@ class Lab:
         stale = {svc.key: services.service_host(self.paths, n, svc.name)
                  for fault in map(faults.by_name, healing) for svc, n in self._config_services_with_nodes(topo, fault)}
         self.save_state(topo, initialized=True, faults=[n for n in active if n not in healing])
+        if any(faults.by_name(n).phantom for n in healing):
+            self.write_suite_config(topo, self.secrets())
         sup = self.supervisor()
         self._render_with_faults(topo)
         all_svcs = self.services(topo)
         for fault in map(faults.by_name, healing):
-            if fault.config:
+            sup.stop(self._twins(topo, fault))
+            if fault.config and fault.restart:
                 self._restart(sup, topo, self._config_services(topo, fault))
                 self._forget_stale_services(topo, fault, stale)
         for stage in (services.INFRA, services.IDENTITY, services.OPENSTACK):
@@ -287,6 +296,22 @@ class Lab:
             spec["vcenter"] = {"host": zone.host, "port": int(topo.vcenter.get("port", 18990)),
                                "username": zone.username, "password": render.vcenter_password(topo, self.secrets())}
         self.cloud_setup(args[0], spec)
+
+    def _twins(self, topo: Topology, fault: faults.Fault) -> list[Service]:
+        """Second processes of services (same argv, config and host), under their own pid file and log."""
+        return [dataclasses.replace(s, name=f"{s.name}-twin") for s in self._select(topo, fault.twin)]
+
+    def _start_twin(self, sup: supervisor.Supervisor, twin: Service) -> None:
+        """Start it and wait until it consumes the service's RPC queue next to the original."""
+        before = supervisor.rpc_consumers(self.paths).get(twin.queue or "", 0)
+        sup.start(twin)
+        deadline = time.monotonic() + STAGE_TIMEOUT[services.OPENSTACK]
+        while supervisor.rpc_consumers(self.paths).get(twin.queue or "", 0) <= before:
+            if not sup.pid(twin):
+                raise LabError(f"{twin.key} died during start (log {sup.logfile(twin)}):\n{sup.log_tail(twin)}")
+            if time.monotonic() > deadline:
+                raise LabError(f"{twin.key}: no consumer on {twin.queue} after {STAGE_TIMEOUT[services.OPENSTACK]} s")
+            time.sleep(1)
 
     def _wait_seen_down(self, topo: Topology, stopped: list[Service]) -> None:
         """Return once the APIs show stopped workers as down, as an operator would see them."""
@@ -416,6 +441,12 @@ class Lab:
         cfg["nodes"] = [{"name": n.name, "hostname": n.name, "roles": list(n.roles), "host": "local://",
                          "root": str(self.paths.node_root(n.name)), "services": list(n.services)}
                         for n in topo.nodes]
+        for fault in map(faults.by_name, self.active_faults()):
+            if fault.phantom:  # listed as Nailgun would list it, but never deployed: nova never heard of it
+                cfg["nodes"].append({"name": faults.PHANTOM_NODE, "hostname": faults.PHANTOM_NODE,
+                                     "roles": list(fault.phantom), "host": "local://",
+                                     "root": str(self.paths.node_root(faults.PHANTOM_NODE)),
+                                     "services": ["nova-compute"] if "compute" in fault.phantom else []})
         cfg["timeouts"] = {"api": 30, "boot": 120, "volume": 90, "attach": 90, "delete": 90, "vcenter": 30}
         cfg["resource_prefix"] = "ostf"
         _write_private(self.paths.suite_config, yaml.safe_dump(cfg, sort_keys=False))
