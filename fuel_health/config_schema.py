@@ -6,6 +6,7 @@ Every problem raises ConfigError with ONE line: `<key path>: <what is wrong> (<w
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -126,7 +127,7 @@ class _Section:
 
     def seconds(self, key: str, default: float) -> float:
         value = self.get(key, None, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
             raise ConfigError(self.p(key), f"expected a positive number of seconds, got {_show(value)}")
         return float(value)
 
@@ -165,9 +166,64 @@ TOP_KEYS = ("cluster", "cloud", "hypervisors", "vmware_attributes", "vcenter", "
             "resource_prefix")
 
 
+# Keys each fixed section may hold, checked on the raw data BEFORE anything else walks or copies it.
+# vmware_attributes is Fuel's own shape, read field by field later; `nodes` entries are checked per item.
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "": TOP_KEYS,
+    "cluster": ("id", "name", "release", "mode", "net_provider", "nova_network_mode", "libvirt_type",
+                "use_vcenter", "storage", "additional_components"),
+    "cluster.storage": STORAGE_KEYS,
+    "cloud": ("name", "clouds_yaml", "auth", "region"),
+    "hypervisors": HYPERVISORS,
+    "hypervisors.kvm": ("zone", "image", "flavor"),
+    "hypervisors.vcenter": ("zone", "image", "flavor"),
+    "vcenter": ("port", "insecure", "datacenter", "cafile"),
+    "timeouts": tuple(TIMEOUT_DEFAULTS),
+    "nodes[]": ("name", "hostname", "roles", "host", "root", "services"),
+}
+# keystoneauth's `password` plugin options: anything else in cloud.auth is a typo or a misplaced secret.
+AUTH_KEYS = ("auth_url", "username", "user_id", "password", "project_name", "project_id", "user_domain_name",
+             "user_domain_id", "project_domain_name", "project_domain_id", "domain_name", "domain_id",
+             "system_scope", "trust_id", "default_domain_id", "default_domain_name")
+KNOWN_KEYS["cloud.auth"] = AUTH_KEYS
+MAX_DEPTH = 32  # the same bound as the YAML loader's
+MAX_ITEMS = 20_000  # values in the whole tree, counted with repeats: a shared sub-tree counts each time
+
+
+def precheck(raw: Any) -> None:
+    """Refuse unknown keys, deep nesting, huge trees and non-finite numbers, before secrets are wrapped."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError("config", f"expected a mapping of sections, got {_show(raw)}")
+    count = 0
+
+    def walk(data: Any, path: str, schema: str | None, depth: int) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_ITEMS:
+            raise ConfigError(path or "config", f"more than {MAX_ITEMS} values", "is this a cluster config?")
+        if depth > MAX_DEPTH:
+            raise ConfigError(path, f"nested deeper than {MAX_DEPTH} levels", "is this a cluster config?")
+        if isinstance(data, float) and not math.isfinite(data):
+            raise ConfigError(path, f"{data} is not a finite number", "give a plain number")
+        if isinstance(data, Mapping):
+            known = KNOWN_KEYS.get(schema) if schema is not None else None
+            for key, value in data.items():
+                if known is not None and key not in known:
+                    raise ConfigError(_join(path, str(key)), "unknown key", f"known: {', '.join(known)}")
+                sub = _join(schema, str(key)) if schema is not None else None
+                walk(value, _join(path, str(key)), sub if sub in KNOWN_KEYS or sub == "nodes" else None,
+                     depth + 1)
+        elif isinstance(data, list | tuple):
+            for i, value in enumerate(data):
+                walk(value, _join(path, i), "nodes[]" if schema == "nodes" else None, depth + 1)
+
+    walk(raw, "", "", 0)
+
+
 def build(raw: Mapping[str, Any], source: str = "<dict>") -> ClusterConfig:
     """Validate raw data in the file schema and return the frozen ClusterConfig."""
-    raw = wrap_secrets(copy.deepcopy(dict(raw)) if isinstance(raw, Mapping) else raw)
+    precheck(raw)  # first: nothing below may walk a tree that is too big, or wrap an unknown key's value
+    raw = wrap_secrets(copy.deepcopy(dict(raw)))
     top = _Section(raw, "", TOP_KEYS)
     _check_placeholders(raw, "")
     cluster = _cluster(top)
@@ -193,8 +249,9 @@ def build(raw: Mapping[str, Any], source: str = "<dict>") -> ClusterConfig:
 def wrap_secrets(data: Any) -> Any:
     """Wrap every value under a password/token-like key in Secret, at any depth."""
     if isinstance(data, Mapping):
-        return {k: (Secret(v) if isinstance(k, str) and is_secret_key(k) and isinstance(v, str)
-                    else wrap_secrets(v)) for k, v in data.items()}
+        # Numbers too: `password: 123456` is a secret even though YAML reads it as an int.
+        return {k: (Secret(str(v)) if isinstance(k, str) and is_secret_key(k) and isinstance(v, str | int | float)
+                    and not isinstance(v, bool) else wrap_secrets(v)) for k, v in data.items()}
     if isinstance(data, list):
         return [wrap_secrets(v) for v in data]
     return data
@@ -241,7 +298,7 @@ def _cluster(top: _Section) -> ClusterInfo:
 def _cloud(top: _Section) -> CloudAccess:
     sec = top.section("cloud", ("name", "clouds_yaml", "auth", "region")) or _Section({}, "cloud")
     name = sec.str_("name", None, None)
-    auth = sec.section("auth")
+    auth = sec.section("auth", AUTH_KEYS)
     if name and auth:
         raise ConfigError("cloud", "both name and auth are set",
                           "keep one: a clouds.yaml entry or an auth dict")

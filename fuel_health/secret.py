@@ -8,6 +8,8 @@ which the client boundary (clients.py, nailgun.py) calls right where a connectio
 from __future__ import annotations
 
 import hmac
+import re
+from typing import NoReturn
 
 MASK = "***"
 
@@ -50,13 +52,37 @@ class Secret:
     def __len__(self) -> int:
         return len(self._value)
 
+    # Copies share the value (it is immutable); pickling would write it out in clear (a cache, a queue,
+    # xdist's channel, yaml.dump's python/object tag), so it is refused.
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Secret:
+        return self
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        raise TypeError("a Secret cannot be pickled or dumped: reveal() it at the client boundary only")
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a Secret cannot be pickled or dumped: reveal() it at the client boundary only")
+
+    def __getstate__(self) -> NoReturn:
+        raise TypeError("a Secret cannot be pickled or dumped: reveal() it at the client boundary only")
+
 
 def reveal(value: str | Secret | None) -> str | None:
     """Return the plain value of a Secret (or pass a plain str/None through)."""
     return value.reveal() if isinstance(value, Secret) else value
 
 
+_SECRET_KEY_RE = re.compile(r"pass(word|wd|phrase)?($|_)|(^|_)pwd($|_)|secret|token|credential|api_?key|"
+                            r"private_?key|password")
+
+
 def is_secret_key(key: str) -> bool:
-    """Tell whether a config/API key names a secret (password, token, ...), so loaders can wrap it."""
-    key = key.lower()
-    return key.endswith(("password", "secret", "token", "_pass")) or key in {"pwd", "passwd"}
+    """Tell whether a config/API key names a secret (password, token, ...), so loaders can wrap it.
+
+    Anything password-like counts (`password2`, `vcenter_pass`, `os_passwd`, `app_credential_secret`):
+    a false positive only masks a value, a false negative prints a secret.
+    """
+    return bool(_SECRET_KEY_RE.search(key.lower()))

@@ -114,8 +114,10 @@ class Clusters:
         if self.nailgun_url:
             return self._from_nailgun(cluster_id)
         known = ", ".join(map(str, sorted(found))) or "none"
-        extra = f"; not loaded: {'; '.join(broken)}" if broken else ""
-        raise UnknownCluster(f"unknown cluster {cluster_id} (known: {known}{extra})")
+        if broken:  # the cluster may be in a file that does not load: "unavailable" with the reason (503)
+            raise ClusterUnavailable(f"cluster {cluster_id} not found (known: {known}); "
+                                     f"cluster config not loaded: {'; '.join(broken)}")
+        raise UnknownCluster(f"unknown cluster {cluster_id} (known: {known})")
 
     def _from_nailgun(self, cluster_id: int) -> Cluster:
         now = time.monotonic()
