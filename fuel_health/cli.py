@@ -51,7 +51,14 @@ def _source_options(p: argparse.ArgumentParser) -> None:
                    help="cluster config YAML (default: $FUEL_HEALTH_CONFIG, then the local lab's)")
     g.add_argument("--nailgun-url", metavar="URL", help="build the config from Nailgun instead")
     g.add_argument("--cluster-id", metavar="N", help="Fuel environment id (with --nailgun-url)")
-    g.add_argument("--nailgun-token", metavar="TOKEN", help="Nailgun token ($FUEL_HEALTH_NAILGUN_TOKEN)")
+    # A token on the command line is in `ps` for every local user: refused, with the ways that are not.
+    g.add_argument("--nailgun-token", metavar="TOKEN", help="refused (visible in ps): use "
+                                                           "$FUEL_HEALTH_NAILGUN_TOKEN or --nailgun-token-file")
+    g.add_argument("--nailgun-token-file", metavar="PATH",
+                   help="file holding the Nailgun token ($FUEL_HEALTH_NAILGUN_TOKEN_FILE)")
+    g.add_argument("--nailgun-cacert", metavar="PATH", help="CA bundle for an https:// Nailgun "
+                                                           "($FUEL_HEALTH_NAILGUN_CACERT; else $REQUESTS_CA_BUNDLE, "
+                                                           "$SSL_CERT_FILE)")
     g.add_argument("--config-set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one key, e.g. timeouts.boot=300 (repeatable)")
 
@@ -296,6 +303,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The adapter's options are only needed to parse `serve` (or to print the help that lists them).
     parser = build_parser(serve_options=not given or given[0] not in ("run", "list", "cleanup", "config"))
     args = parser.parse_args(given)
+    if getattr(args, "nailgun_token", None):
+        print("fuel-health: --nailgun-token is refused: a token on the command line is visible in `ps`; "
+              "set $FUEL_HEALTH_NAILGUN_TOKEN or use --nailgun-token-file PATH", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    # Through the environment, so the pytest session `run` starts in this process reads them too.
+    for option, variable in (("nailgun_token_file", "FUEL_HEALTH_NAILGUN_TOKEN_FILE"),
+                             ("nailgun_cacert", "FUEL_HEALTH_NAILGUN_CACERT")):
+        if getattr(args, option, None):
+            os.environ[variable] = getattr(args, option)
     handlers: dict[Any, Any] = {"run": cmd_run, "list": cmd_list, "cleanup": cmd_cleanup, "serve": cmd_serve}
     if args.command == "config" and args.config_command == "show":
         handler = cmd_config_show

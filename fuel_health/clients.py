@@ -123,9 +123,11 @@ def vcenter_session(cfg: ClusterConfig, *, timeout: float | None = None) -> Iter
     if vc is None:
         raise ConfigError("vmware_attributes", "vCenter is not configured", "cluster.use_vcenter is false")
     # TLS is verified unless the config says insecure (a lab's self-signed cert). The context is explicit:
-    # without one, pyvmomi silently skips verification for localhost/127.0.0.1.
+    # without one, pyvmomi silently skips verification for localhost/127.0.0.1. The default context also
+    # trusts $SSL_CERT_FILE / $SSL_CERT_DIR (OpenSSL's own variables); cafile/cadata add a private CA.
     si = SmartConnect(host=vc.host, port=vc.port, user=vc.username, pwd=vc.password.reveal(),
-                      sslContext=None if vc.insecure else ssl.create_default_context(),
+                      sslContext=None if vc.insecure else ssl.create_default_context(cafile=vc.cafile,
+                                                                                     cadata=vc.cadata),
                       disableSslCertValidation=vc.insecure,
                       httpConnectionTimeout=int(timeout or cfg.timeouts.vcenter))
     try:

@@ -57,8 +57,8 @@ __all__ = [
 
 ENV_PREFIX = "FUEL_HEALTH_"
 # FUEL_HEALTH_* variables that choose a source rather than override a key.
-ENV_SOURCES = frozenset({"CONFIG", "NAILGUN_URL", "CLUSTER_ID", "NAILGUN_TOKEN", "NAILGUN_USERNAME",
-                         "NAILGUN_PASSWORD", "RUN_ID"})
+ENV_SOURCES = frozenset({"CONFIG", "NAILGUN_URL", "CLUSTER_ID", "NAILGUN_TOKEN", "NAILGUN_TOKEN_FILE",
+                         "NAILGUN_CACERT", "NAILGUN_USERNAME", "NAILGUN_PASSWORD", "RUN_ID"})
 
 
 class NoConfigFound(ConfigError):
@@ -204,6 +204,27 @@ def _scalar(text: str) -> Any:
         return text
 
 
+def _token_file(env: Mapping[str, str]) -> Secret | None:
+    """The Nailgun token from $FUEL_HEALTH_NAILGUN_TOKEN_FILE (what --nailgun-token-file sets): never argv."""
+    name = env.get("FUEL_HEALTH_NAILGUN_TOKEN_FILE")
+    if not name:
+        return None
+    path = Path(name).expanduser()
+    try:
+        with open(path, "rb") as f:
+            data = f.read(4097)
+        token = data.decode("utf-8").strip()
+    except OSError as exc:
+        raise ConfigError("nailgun token file", f"cannot read {path}: {exc.strerror or exc}",
+                          "--nailgun-token-file / $FUEL_HEALTH_NAILGUN_TOKEN_FILE") from None
+    except UnicodeDecodeError:
+        raise ConfigError("nailgun token file", f"{path}: not UTF-8 text", "one line: the token") from None
+    if not token or len(data) > 4096 or "\n" in token:
+        raise ConfigError("nailgun token file", f"{path}: expected one line holding the token",
+                          "e.g. `fuel token > FILE; chmod 600 FILE`")
+    return Secret(token)
+
+
 def lab_config_path(environ: Mapping[str, str]) -> Path:
     """Return where the local lab writes its config ($FUEL_LAB_HOME/fuel-health.yaml)."""
     home = environ.get("FUEL_LAB_HOME") or "~/.local/share/fuel-dualhv-lab"
@@ -240,9 +261,10 @@ def load(
                 from None
         cfg = nailgun.from_nailgun(
             nailgun_url, cid,
-            token=nailgun_token or env.get("FUEL_HEALTH_NAILGUN_TOKEN"),
+            token=nailgun_token or env.get("FUEL_HEALTH_NAILGUN_TOKEN") or _token_file(env),
             username=env.get("FUEL_HEALTH_NAILGUN_USERNAME"),
             password=env.get("FUEL_HEALTH_NAILGUN_PASSWORD"),
+            cacert=env.get("FUEL_HEALTH_NAILGUN_CACERT") or None,
         )
     elif lab_config_path(env).is_file():
         cfg = load_file(lab_config_path(env))

@@ -105,6 +105,10 @@ class VCenter:
     datacenter: str | None
     az_name: str
     nova_computes: tuple[NovaCompute, ...]
+    # Trust for vCenter's certificate besides the system's: a CA file (vcenter.cafile) or the PEM text
+    # Fuel 9.1+ keeps in vmware_attributes (vcenter_ca_file: {name, content}).
+    cafile: str | None = None
+    cadata: str | None = None
 
     def compute_host(self, nova_compute: NovaCompute) -> str:
         """Return the nova-compute `host` Fuel gives a vCenter cluster: <az_name>-<service_name>."""

@@ -28,7 +28,7 @@ from fuel_health.config_model import (
     VCenter,
     Zone,
 )
-from fuel_health.secret import Secret, is_secret_key, reveal
+from fuel_health.secret import Secret, is_secret_key, reveal, warn_plain_http
 
 MODES = ("multinode", "ha", "ha_compact", "ha_full")
 NET_PROVIDERS = ("nova_network", "neutron")
@@ -312,6 +312,7 @@ def _cloud(top: _Section) -> CloudAccess:
         for key in ("auth_url", "username", "project_name"):
             auth_map[key] = auth.str_(key, fix)
         auth_map["password"] = auth.secret("password", fix)
+        warn_plain_http(str(auth_map["auth_url"]), f"the OpenStack password of {auth_map['username']}")
         auth_map.setdefault("user_domain_name", "Default")
         auth_map.setdefault("project_domain_name", "Default")
     return CloudAccess(
@@ -355,7 +356,7 @@ def _nodes(top: _Section) -> tuple[Node, ...]:
 
 
 def _vcenter(top: _Section, cluster: ClusterInfo, nodes: tuple[Node, ...]) -> VCenter | None:
-    extra = top.section("vcenter", ("port", "insecure", "datacenter")) or _Section({}, "vcenter")
+    extra = top.section("vcenter", KNOWN_KEYS["vcenter"]) or _Section({}, "vcenter")
     attrs = top.section("vmware_attributes")
     if not cluster.use_vcenter:
         return None
@@ -399,6 +400,20 @@ def _vcenter(top: _Section, cluster: ClusterInfo, nodes: tuple[Node, ...]) -> VC
     port = extra.int_("port", None, 443)
     if not 0 < port < 65536:
         raise ConfigError("vcenter.port", f"{port} is not a TCP port", "1-65535; vCenter listens on 443")
+    cafile = extra.str_("cafile", "a PEM file of the CA that signed vCenter's certificate", None)
+    if cafile is not None:
+        cafile = str(Path(cafile).expanduser())
+        if not Path(cafile).is_file():
+            raise ConfigError("vcenter.cafile", f"{cafile} is not a file",
+                              "give the PEM bundle of the CA that signed vCenter's certificate")
+    # Fuel 9.1+: vcenter_ca_file is a `file` attribute, {name, content}; {} when none was uploaded
+    # (fuel-web 9.1:nailgun/nailgun/db/migration/alembic_migrations/versions/fuel_9_1.py:681).
+    ca_file = az.data.get("vcenter_ca_file")
+    if ca_file not in (None, {}, "") and not (isinstance(ca_file, Mapping) and isinstance(
+            ca_file.get("content", ""), str)):
+        raise ConfigError(az.p("vcenter_ca_file"), f"expected Fuel's file shape {{name, content}}, got "
+                                                   f"{_show(ca_file)}", "upload the CA file in Fuel's VMware tab")
+    cadata = (ca_file.get("content") or None) if isinstance(ca_file, Mapping) else None
     return VCenter(
         host=az.str_("vcenter_host", "the vCenter address"),
         port=port,
@@ -408,6 +423,8 @@ def _vcenter(top: _Section, cluster: ClusterInfo, nodes: tuple[Node, ...]) -> VC
         datacenter=extra.str_("datacenter", None, default_dc or None),
         az_name=az_name,
         nova_computes=tuple(computes),
+        cafile=cafile,
+        cadata=cadata,
     )
 
 

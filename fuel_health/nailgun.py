@@ -9,7 +9,9 @@ assign roles, deploy, diagnostic snapshot) are used by system_tests only; the he
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +19,7 @@ import requests
 
 from fuel_health.config_model import ClusterConfig, ConfigError
 from fuel_health.config_schema import STORAGE_KEYS, build
-from fuel_health.secret import Secret, reveal
+from fuel_health.secret import Secret, reveal, warn_plain_http
 
 
 class NailgunError(ConfigError):
@@ -27,26 +29,50 @@ class NailgunError(ConfigError):
         super().__init__("nailgun", problem, fix)
 
 
+# The CA variables requests and OpenSSL users know, in requests' order, then OpenSSL's.
+CA_ENV = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+def ca_bundle(cacert: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> str | bool:
+    """Return what `requests` should verify TLS with: --nailgun-cacert, else a CA variable, else the default.
+
+    Sessions here have trust_env off (no proxies from the environment), which also makes requests
+    ignore REQUESTS_CA_BUNDLE: read the CA variables ourselves so a private CA still works.
+    """
+    env = os.environ if environ is None else environ
+    for where, path in [("--nailgun-cacert", cacert), *((name, env.get(name)) for name in CA_ENV)]:
+        if path:
+            if not Path(path).expanduser().exists():
+                raise NailgunError(f"{where}: {path} does not exist", "give the CA bundle of the Fuel master")
+            return str(Path(path).expanduser())
+    return True
+
+
 class NailgunClient:
     """GET/PUT JSON on Nailgun's /api with a keystone token in X-Auth-Token."""
 
     def __init__(self, url: str, *, token: str | Secret | None = None, timeout: float = 30.0,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, verify: str | bool | None = None) -> None:
         self.url = url.rstrip("/")
+        if urlsplit(self.url).scheme not in ("http", "https"):
+            raise NailgunError(f"{url!r} is not an http(s) URL", "e.g. --nailgun-url https://10.20.0.2:8443")
         self.timeout = timeout
         self.session = session or requests.Session()
         # Fuel masters live on admin networks: a proxy from the environment is almost never right.
         self.session.trust_env = False
+        self.session.verify = ca_bundle() if verify is None else verify
         if token:
             self.session.headers["X-Auth-Token"] = reveal(token) or ""
 
     @classmethod
     def login(cls, url: str, username: str, password: str | Secret, *, keystone_url: str | None = None,
-              tenant: str = "admin", timeout: float = 30.0) -> NailgunClient:
+              tenant: str = "admin", timeout: float = 30.0, verify: str | bool | None = None) -> NailgunClient:
         """Return a client with a token from the Fuel master's keystone (v2.0, or v3 if the URL says so)."""
         keystone_url = (keystone_url or _default_keystone(url)).rstrip("/")
+        warn_plain_http(keystone_url, f"the password of Fuel user {username}")
         session = requests.Session()
         session.trust_env = False
+        session.verify = ca_bundle() if verify is None else verify
         try:
             if keystone_url.endswith("/v3"):
                 resp = session.post(f"{keystone_url}/auth/tokens", timeout=timeout, json={"auth": {
@@ -68,7 +94,7 @@ class NailgunClient:
         if not token:
             raise NailgunError(f"keystone at {keystone_url} refused user {username}: HTTP {resp.status_code}",
                                "check the Fuel master credentials")
-        return cls(url, token=token, timeout=timeout, session=session)
+        return cls(url, token=token, timeout=timeout, session=session, verify=session.verify)
 
     def request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         """Send one request to /api/...; return the decoded JSON or raise NailgunError."""
@@ -177,9 +203,12 @@ def _objects(data: Any) -> list[dict[str, Any]]:
 
 
 def _default_keystone(url: str) -> str:
-    # Fuel masters run their keystone on port 5000 of the same host.
+    # Fuel masters run their keystone on port 5000 of the same host, with Nailgun's scheme (never plain
+    # http:// by default: an https:// Nailgun gets an https:// keystone; warn_plain_http says the rest).
     parts = urlsplit(url)
-    return f"{parts.scheme or 'http'}://{parts.hostname}:5000/v2.0"
+    if parts.scheme not in ("http", "https"):
+        raise NailgunError(f"{url!r} is not an http(s) URL", "e.g. --nailgun-url https://10.20.0.2:8443")
+    return f"{parts.scheme}://{parts.hostname}:5000/v2.0"
 
 
 def _reason(exc: Exception) -> str:
@@ -286,13 +315,16 @@ def from_nailgun(
     keystone_url: str | None = None,
     os_creds: Mapping[str, str] | None = None,
     timeout: float = 30.0,
+    cacert: str | None = None,
 ) -> ClusterConfig:
     """Build the ClusterConfig of a Fuel environment from Nailgun (token, or username + password)."""
+    verify = ca_bundle(cacert)
     if token:
-        client = NailgunClient(url, token=token, timeout=timeout)
+        client = NailgunClient(url, token=token, timeout=timeout, verify=verify)
     elif username and password:
-        client = NailgunClient.login(url, username, password, keystone_url=keystone_url, timeout=timeout)
+        client = NailgunClient.login(url, username, password, keystone_url=keystone_url, timeout=timeout,
+                                     verify=verify)
     else:
-        client = NailgunClient(url, timeout=timeout)  # a master with auth off (dev setups)
+        client = NailgunClient(url, timeout=timeout, verify=verify)  # a master with auth off (dev setups)
     raw = raw_config(client, cluster_id, os_creds=os_creds)
     return build(raw, source=f"{client.url} cluster {cluster_id}")

@@ -8,8 +8,11 @@ which the client boundary (clients.py, nailgun.py) calls right where a connectio
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
+import sys
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 MASK = "***"
 
@@ -86,3 +89,25 @@ def is_secret_key(key: str) -> bool:
     a false positive only masks a value, a false negative prints a secret.
     """
     return bool(_SECRET_KEY_RE.search(key.lower()))
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def warn_plain_http(url: str, what: str) -> None:
+    """Say so (one line on stderr) when a password is about to travel over http:// off this machine."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or _loopback(parts.hostname or "") or (url, what) in _WARNED:
+        return
+    _WARNED.add((url, what))  # once per process: a config is rebuilt for every override
+    sys.stderr.write(f"fuel-health: warning: {what} is sent over plain http:// to {parts.hostname}: anyone on "
+                     "that network can read it (use https://, or a token)\n")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
