@@ -26,7 +26,7 @@ health: $(STAMP) lab-up
 test: $(STAMP) test-deps
 	$(LAB) reset
 	$(LAB) up --topology dual_hv
-	$(VENV)/bin/pytest -p no:cacheprovider tests/unit tests/system tests/adapter tests/lab
+	$(VENV)/bin/pytest -p no:cacheprovider tests/unit tests/system tests/adapter tests/lab tests/security
 	$(VENV)/bin/fuel-health run
 	$(VENV)/bin/pytest -p no:cacheprovider tests/jenkins
 	$(VENV)/bin/pytest -p no:cacheprovider tests/detection
