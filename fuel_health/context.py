@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
@@ -28,6 +28,8 @@ class RunContext:
     # Factories, so a configuration check that never touches the API opens no connection.
     connect: Callable[[], Any] = field(repr=False)
     connect_vcenter: Callable[[], Any] = field(repr=False)
+    # Endpoints the preflight found down ("keystone" | "vcenter" -> the message naming it).
+    down: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def conn(self) -> Any:

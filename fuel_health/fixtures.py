@@ -103,7 +103,8 @@ def ctx(request: pytest.FixtureRequest, cluster_config: ClusterConfig, tags: fro
     """Everything a step needs; os_conn and vcenter open only when a step first uses them."""
     return RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=cleanup,
                       connect=lambda: request.getfixturevalue("os_conn"),
-                      connect_vcenter=lambda: request.getfixturevalue("vcenter"))
+                      connect_vcenter=lambda: request.getfixturevalue("vcenter"),
+                      down=request.config.stash[STATE].down)
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +119,8 @@ def shared_ctx(request: pytest.FixtureRequest, cluster_config: ClusterConfig, ta
     state.pending.add(registry)
     try:
         yield RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=registry,
-                         connect=lambda: os_conn, connect_vcenter=lambda: request.getfixturevalue("vcenter"))
+                         connect=lambda: os_conn, connect_vcenter=lambda: request.getfixturevalue("vcenter"),
+                         down=state.down)
     finally:
         state.pending.discard(registry)
         registry.run()

@@ -205,6 +205,18 @@ def test_a_kvm_zone_without_a_usable_compute_cannot_judge_a_refusal(make_ctx):
     assert services.check_zone_usable(ctx, "kvm") == ["node-2"]
 
 
+def test_no_boot_in_the_vcenter_zone_while_vcenter_is_down(make_ctx):
+    # It booted anyway: the instance went to ERROR and could not be deleted either (a cleanup error on a random test).
+    import dataclasses
+
+    api = FakeCompute()
+    api.create_server = lambda **kw: pytest.fail("booted although vCenter is down")
+    ctx = dataclasses.replace(make_ctx(api), down={"vcenter": "vCenter at 127.0.0.1:18990 is unreachable"})
+    with pytest.raises(AssertionError, match=r"^vCenter at 127.0.0.1:18990 is unreachable: an instance in zone "
+                                             r"vcenter can be neither built nor deleted"):
+        compute.boot(ctx, ctx.zone("vcenter"))
+
+
 def test_a_namesake_hypervisor_on_another_host_or_without_service_is_not_the_servers(make_ctx):
     namesake = hyp("node-2", "node-9", "QEMU")
     bare = NS(name="node-2", hypervisor_type="QEMU", state="up", status="enabled", service_details=None)
