@@ -7,8 +7,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: health test test-deps unit system-tests lab-up lab-down lab-status lab-reset lint bench bench-quick clean
 # Debian packages only the project's own tests need (the lab installs its own): the adapter's page test
-# drives Chromium, its database test starts a private PostgreSQL.
-TEST_APT := chromium postgresql
+# drives Chromium, its database test starts a private PostgreSQL, its Fuel-master test a private nginx.
+TEST_APT := chromium postgresql nginx
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
