@@ -45,6 +45,22 @@ VC_ZONES = S + "test_zones.test_vcenter_zones_match"
 # fails and the later ones are skipped as dependants; which is first depends on how tests reach workers.
 VC_SHARED = {K2V, "tests_platform.test_vcenter_instance_vm.test_vcenter_instance_is_vm_in_cluster",
              "tests_platform.test_vcenter_volume_disk.test_vcenter_volume_is_vm_disk"}
+HA_VMDK = "ha.test_cinder_vmdk_consumers.test_cinder_vmdk_queue_consumed_by_every_node"
+HA_VC_ONCE = "ha.test_vcenter_compute_once.test_vcenter_compute_runs_once[vmcluster1]"
+HA_RABBIT = "ha.test_backends_reachable.test_rabbitmq_reachable"
+HA_DB = "ha.test_backends_reachable.test_database_reachable"
+# A row runs only the checks its fault can touch (fails, maybe, touches) plus one canary per set: the first
+# candidate the row does not expect to fail. A canary must stay green: it proves the fault broke no more than
+# its checks (a set left without any candidate is wholly touched by the fault). Ids without [param] mean all.
+CANARIES = {
+    "sanity": [S + "test_images.test_kvm_image", S + "test_control_services.test_cinder_scheduler_up"],
+    "smoke": [KVM_SMOKE, VC_SMOKE],
+    "configuration": ["configuration.test_libvirt_type.test_libvirt_type",
+                      "configuration.test_cinder_vmdk_driver.test_cinder_vmdk_driver"],
+    "tests_platform": ["tests_platform.test_vcenter_login.test_vcenter_login",
+                       "tests_platform.test_vcenter_datastores.test_vcenter_datastores"],
+    "ha": [HA_DB, HA_RABBIT],
+}
 
 
 @dataclass(frozen=True)
@@ -55,10 +71,12 @@ class Expect:
     # Dependants of a shared resource that the fault breaks: the first test (per xdist worker) that needs
     # it fails, the later ones are skipped, and which comes first depends on how tests reach the workers.
     maybe: frozenset[str] = frozenset()
+    touches: frozenset[str] = frozenset()  # checks the fault could break that must stay green (run them too)
 
 
-def expect(fails: set[str], says: str, cannot_run: bool = False, maybe: set[str] = frozenset()) -> Expect:
-    return Expect(frozenset(fails), says, cannot_run, frozenset(maybe))
+def expect(fails: set[str], says: str, cannot_run: bool = False, maybe: set[str] = frozenset(),
+           touches: set[str] = frozenset()) -> Expect:
+    return Expect(frozenset(fails), says, cannot_run, frozenset(maybe), frozenset(touches))
 
 
 def vc_boot_broken(fails: set[str], says: str) -> Expect:
@@ -67,7 +85,7 @@ def vc_boot_broken(fails: set[str], says: str) -> Expect:
 
 
 MATRIX: dict[str, Expect] = {
-    "vcenter-compute-stopped": vc_boot_broken(SANITY_VC_COMPUTE, r"nova-compute on vcenter-\w+ is down"),
+    "vcenter-compute-stopped": vc_boot_broken(SANITY_VC_COMPUTE | {HA_VC_ONCE}, r"nova-compute on vcenter-\w+ is down"),
     "kvm-compute-stopped": expect({S + "test_nova_compute.test_kvm_nova_compute_up",
                                    S + "test_hypervisors.test_kvm_hypervisor_type"} | SMOKE_KVM_BOOT,
                                   r"nova-compute on node-2 is down"),
@@ -92,9 +110,17 @@ MATRIX: dict[str, Expect] = {
          for n in ("node-5", "node-6")}
         | SANITY_VC_VOLUME | {VC_ZONES} | SMOKE_VC_VOLUME, r"storage_availability_zone = vcenter-cinder"),
     "cinder-vmdk-host-differs": expect({"configuration.test_cinder_vmdk_host.test_cinder_vmdk_nodes_share_host",
-                                        S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host"},
+                                        S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host", HA_VMDK},
                                        r"do not share one \[DEFAULT\] host"),
-    "cinder-vmdk-node-stopped": expect(set(), ""),  # HA: one node of the pair down is NOT a failure
+    # HA: one node of the pair down still serves every VMDK volume; only the ha set sees the pair is half gone.
+    "cinder-vmdk-node-stopped": expect({HA_VMDK}, r"node-6: no cinder-volume consumes RPC queue cinder-volume\.",
+                                       touches=SANITY_VC_VOLUME | {VC_ZONES} | SMOKE_VC_VOLUME),
+    "vcenter-compute-twin": expect({HA_VC_ONCE}, r"consumed by 2 nova-compute processes \(node-4: pid \d+, \d+\)",
+                                   touches=SANITY_VC_COMPUTE),
+    "node-rabbit-port-wrong": expect({HA_RABBIT + "[node-2]"}, r"node-2: RabbitMQ at 127.0.0.1:5673 .*refused or "
+                                     r"unreachable", touches={S + "test_nova_compute.test_kvm_nova_compute_up"}),
+    "node-db-user-wrong": expect({HA_DB + "[node-3]"}, r"node-3: MariaDB at 127.0.0.1:3306 \(database cinder\) as "
+                                 r"cinder_typo refused", touches={S + "test_cinder_volume.test_kvm_cinder_volume_up"}),
     "vcenter-vm-deleted": expect({"tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
                                  r"no VM in vCenter .*lab-fault-orphan .*behind nova's back"),
     "nova-conductor-stopped": vc_boot_broken(
@@ -124,6 +150,23 @@ MATRIX: dict[str, Expect] = {
 }
 
 
+def function_of(test_id: str) -> str:
+    """`configuration.test_x.test_y[node-1]` -> `configuration.test_x.test_y`."""
+    return test_id.split("[", 1)[0]
+
+
+def selection(want: Expect) -> set[str]:
+    """The functions a row runs: what the fault can touch, plus each set's first canary not expected to fail."""
+    touched = {function_of(t) for t in want.fails | want.maybe | want.touches}
+    canaries = {next((c for c in candidates if c not in touched), None) for candidates in CANARIES.values()}
+    return touched | (canaries - {None})
+
+
+def keyword(functions: set[str]) -> str:
+    """A pytest -k expression for exactly these functions (names are unique; the run checks it got them all)."""
+    return " or ".join(sorted({f.rsplit(".", 1)[1] for f in functions}))
+
+
 @pytest.fixture(scope="module")
 def rows():
     """Collects the matrix while it runs; writes docs/fault-matrix.md when the module is done."""
@@ -134,7 +177,8 @@ def rows():
     lines = ["# Fault matrix: what each lab fault makes fail",
              "", "Generated by `tests/detection/test_fault_matrix.py` on the local lab (`make test`). Each fault "
              "breaks exactly one thing (`python -m devops_envs.local fault <name>`); the suite runs with 40 s step "
-             "timeouts. Test ids are relative to `fuel_health.tests`.", "",
+             "timeouts. Each row runs only the checks its fault can touch plus one canary per set (`CANARIES`), which "
+             "must stay green. Test ids are relative to `fuel_health.tests`.", "",
              "| fault | what it breaks | failing checks | first message |", "|---|---|---|---|"]
     for name, breaks, failing, message in collected:
         fails = "<br>".join(f"`{t}`" for t in failing) or "none (must stay green)"
@@ -145,12 +189,16 @@ def rows():
 @pytest.mark.parametrize("fault", list(MATRIX))
 def test_fault_is_detected(lab, tmp_path, rows, fault):
     spec, want = faults.by_name(fault), MATRIX[fault]
+    selected = selection(want)
     lab.fault(fault)
     try:
-        run = run_suite(tmp_path, "-n", "2", *TIMEOUTS)
+        run = run_suite(tmp_path, "-n", "2", *TIMEOUTS, "-k", keyword(selected))
     finally:
         lab.heal(fault)
     failing = sorted(run.failed)
+    ran = {function_of(t) for t in run.results}
+    if not want.cannot_run:  # -k ran exactly the selection: no id of the row is a typo, nothing else slipped in
+        assert ran == selected, f"selected but not run: {selected - ran}, run but not selected: {ran - selected}"
     if want.cannot_run:
         reason = next((line for line in run.output.splitlines() if line.startswith("Exit: ")), "")
         rows.append((fault, spec.breaks, ["(none run: exit 3, cannot run)"], _one_line(reason.removeprefix("Exit: "))))
