@@ -17,11 +17,15 @@ only while the lab is still exactly at that checkpoint (the fuel-qa chain runs i
 
 Names: fixtures' fuel-devops slave-0N is the lab's node-N. Release: the lab runs neutron-server (nova-network is
 gone upstream); roles are checked with the rules of the release chosen by --release (fixtures/releases).
+6.1-8.0 path: target_node `controllers` is the lab node `vcenter-on-controllers` (no pacemaker here); when a
+compute-vmware node joins, it takes the lab's one vSphere cluster over (same nova host) and the stand-in is
+stopped and dropped from the topology (Lab.supervisor().stop, Lab.save_state, Lab.write_suite_config).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 import subprocess
 import sys
@@ -43,11 +47,12 @@ from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.errors import DeploymentError, OstfError
 from system_tests.helpers.ostf_results import OstfResult
 
-# The scenario paths the lab can realise. 6.1-8.0 (vcenter_first) need what the lab lacks (docs/system-tests.md).
-LAB_PATHS = frozenset({"grow_later"})
-LAB_PATHS_WHY = ("its vCenter nova-compute can only run on a vcenter-compute node of its own (no pacemaker, no "
-                 "nova-compute.d config on the controller for target_node `controllers`), its simulator has one "
-                 "vSphere cluster (8.0 adds Cluster2) and a node cannot be taken out again (to move Cluster1)")
+# Fuel runs the 6.1-8.0 path's first vCenter nova-compute on the controllers (pacemaker, target_node `controllers`).
+# The lab has no pacemaker: its nearest real way is this node of its own (devops_envs/local/
+# kvm_vcenter_controllers.yaml) running exactly that nova-compute; it leaves when a compute-vmware node takes the
+# lab's one vSphere cluster over (docs/system-tests.md).
+STANDIN = "vcenter-on-controllers"
+CONTROLLERS = vmware.CONTROLLERS
 # Settings Lab.add_node turns on by itself, and what makes it do so.
 LAB_DERIVED_SETTINGS = {("common", "use_vcenter"): True, ("storage", "volumes_vmdk"): True}
 VCENTER_LAB_FILE = "dual_hv"  # where the simulator's vmware_attributes and vcenter sections live
@@ -74,6 +79,11 @@ class LabLike(Protocol):
     def add_node(self, name: str, roles: list[str], vmware_attributes: dict[str, Any] | None = None,
                  vcenter: dict[str, Any] | None = None) -> Topology: ...
     def topology(self) -> Topology | None: ...
+    def supervisor(self) -> Any: ...
+    def services(self, topo: Topology) -> list[Any]: ...
+    def save_state(self, topo: Topology, initialized: bool) -> None: ...
+    def secrets(self) -> dict[str, str]: ...
+    def write_suite_config(self, topo: Topology, secret: dict[str, str]) -> None: ...
 
 
 def lab_node_name(node: str) -> str:
@@ -117,7 +127,7 @@ def template_mismatch(template: str) -> list[str]:
     fixture = fixtures.cluster_template(template)
     want = {lab_node_name(n): tuple(fixtures.canonical_role(r) for r in roles_)
             for n, roles_ in fixtures.nodes_of(fixture).items()}
-    have = {n.name: n.roles for n in lab.nodes}
+    have = {n.name: n.roles for n in lab.nodes if n.name != STANDIN}  # the controllers' nova-compute
     out = [f"node {n}: lab {have.get(n)} vs fixtures {want.get(n)}" for n in sorted(set(want) | set(have))
            if want.get(n) != have.get(n)]
     for group, values in fixture["settings"].items():
@@ -136,10 +146,7 @@ class LocalDeployment(Deployment):
     def __init__(self, lab: LabLike | None = None, reports_dir: Path = Path("reports/system_tests"),
                  run_command: CommandRunner = run_streaming, log: Callable[[str], None] = say,
                  release: str = fixtures.DEFAULT_RELEASE) -> None:
-        path = fixtures.release_rules(release)["scenario"]["path"]  # an unknown release: refused here
-        if path not in LAB_PATHS:
-            raise DeploymentError(f"the local lab cannot run the Fuel {release} path ({path}): {LAB_PATHS_WHY}; "
-                                  "run --release 9.0 on the lab, or the fuel backend for 6.1-8.0")
+        self.rules = fixtures.release_rules(release)  # an unknown release: refused here, the lab untouched
         self.release = release
         self._lab = lab
         self.reports_dir = reports_dir
@@ -149,6 +156,7 @@ class LocalDeployment(Deployment):
         self._pending_nodes: dict[str, tuple[str, ...]] = {}
         self._pending_settings: dict[str, dict[str, Any]] = {}
         self._pending_vmware: dict[str, Any] | None = None
+        self._retire: str | None = None  # the stand-in to take out once its vSphere cluster has moved
         self._checkpoint: str | None = None
         self._ostf_runs = 0
 
@@ -169,7 +177,9 @@ class LocalDeployment(Deployment):
 
     def _facts(self, topo: Topology) -> roles.ClusterFacts:
         settings = fixtures.merge_settings(topo.cluster["settings"], self._pending_settings)
-        return roles.ClusterFacts(cluster=topo.cluster, settings=settings)
+        # Every lab node is deployed once `up` returns: 6.1-8.0 lock such a cluster (a node is ready).
+        locked = bool(self.rules["after_deploy"].get("locked_if_a_node_is_ready"))
+        return roles.ClusterFacts(cluster=topo.cluster, settings=settings, locked=locked)
 
     def _lab_call(self, what: str, call: Callable[[], Any]) -> Any:
         try:
@@ -222,10 +232,39 @@ class LocalDeployment(Deployment):
         self._pending_nodes.update(queued)
 
     def set_vmware_attributes(self, attrs: Mapping[str, Any]) -> None:
-        """Validate against the vcenter-compute nodes (deployed or queued), then queue."""
+        """Validate like Nailgun (deployed cluster included), then queue in the lab's terms."""
         hosts = [n for n, r in self.node_roles().items() if "vcenter-compute" in r]
         vmware.validate(attrs, hosts, self.release)
-        self._pending_vmware = dict(attrs)
+        current = self.vmware_attributes()
+        if vmware.nova_computes(current) and vmware.nova_computes(attrs) == vmware.nova_computes(current):
+            self.log("VMware settings: as the lab file deployed them")
+            return
+        if current and self._facts(self._current()).locked:
+            vmware.check_change_on_deployed(current, attrs, self.release)
+        self._pending_vmware = self._lab_value(attrs)
+
+    def _lab_value(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        """The settings as the lab runs them: `controllers` is the stand-in node; one simulated vSphere cluster."""
+        value = copy.deepcopy(dict(attrs))
+        computes = vmware.nova_computes(value)
+        targets = vmware.target_nodes(value)
+        new = [nc for nc, target in zip(computes, targets, strict=True) if target in self._pending_nodes]
+        if len(computes) > 1 and CONTROLLERS in targets and len(new) == 1:
+            # 8.0 keeps Cluster1 on the controllers and gives the new node Cluster2; the simulator has one cluster,
+            # so on the lab the new node takes Cluster1 (same host <az>-<service>) and the stand-in leaves.
+            kept = next(nc for nc, target in zip(computes, targets, strict=True) if target == CONTROLLERS)
+            kept = {**kept, "target_node": new[0]["target_node"]}
+            value["availability_zones"][0]["nova_computes"] = [kept]
+            self._retire = STANDIN
+            self.log(f"the lab simulates one vSphere cluster: {vmware.target_nodes(value)[0]} takes "
+                     f"{kept['vsphere_cluster']} over from {STANDIN} (Fuel {self.release}: {new[0]['vsphere_cluster']} "
+                     f"on the new node, {kept['vsphere_cluster']} stays on the controllers)")
+        elif len(computes) > 1:
+            raise DeploymentError(f"the local lab simulates one vSphere cluster: {len(computes)} nova_computes asked")
+        for nc in vmware.nova_computes(value):
+            if vmware.target_nodes({"availability_zones": [{"nova_computes": [nc]}]}) == [CONTROLLERS]:
+                nc["target_node"] = {"current": {"id": STANDIN, "label": STANDIN}}
+        return value
 
     def _deploy_order(self) -> list[str]:
         targets = vmware.target_nodes(self._pending_vmware) if self._pending_vmware else []
@@ -238,7 +277,8 @@ class LocalDeployment(Deployment):
         after = {**{n.name: n.roles for n in self._current().nodes}, **self._pending_nodes}
         if settings["common"].get("use_vcenter") and not (self._pending_vmware or self._current().vmware_attributes):
             raise DeploymentError("use_vcenter is on but no VMware settings are queued (set_vmware_attributes)")
-        if settings["storage"].get("volumes_vmdk") and not any("cinder-vmdk" in r for r in after.values()):
+        if settings["storage"].get("volumes_vmdk") and not any("cinder-vmdk" in r for r in after.values()) \
+                and not self._facts(self._current()).locked:  # 6.1-8.0: on before the nodes, it cannot wait
             raise DeploymentError("volumes_vmdk is on but no cinder-vmdk node is deployed or queued")
         for warning in roles.check_cluster(after, self.release):
             self.log(f"warning: {warning}")
@@ -265,11 +305,26 @@ class LocalDeployment(Deployment):
             del self._pending_nodes[name]
             if attrs:
                 self._pending_vmware = None
+                if self._retire:
+                    self._take_out(self._retire)
         self._pending_settings = {}
         self._checkpoint = None
         elapsed = time.monotonic() - t0
         if elapsed > timeout:
             self.log(f"warning: deploy took {elapsed:.0f} s, more than the {timeout:.0f} s asked")
+
+    def _take_out(self, name: str) -> None:
+        """Stop the stand-in's processes and drop it from the lab's topology (its vSphere cluster has moved)."""
+        topo = self._current()
+        lab = self.lab
+        self.log(f"taking {name} out: stop its services, save the topology without it, rewrite the suite config")
+        self._lab_call(f"stop {name}", lambda: lab.supervisor().stop([s for s in lab.services(topo) if s.node == name]))
+        data = topo.to_dict()
+        data["nodes"] = [n for n in data["nodes"] if n["name"] != name]
+        without = self._lab_call(f"topology without {name}", lambda: topology.from_dict(data, where=f"without {name}"))
+        self._lab_call("save state", lambda: lab.save_state(without, initialized=True))
+        self._lab_call("suite config", lambda: lab.write_suite_config(without, lab.secrets()))
+        self._topology, self._retire = without, None
 
     def run_ostf(self, test_sets: Sequence[str], should_fail: int = 0, failed_test_names: Sequence[str] = (),
                  timeout: float = 1800) -> OstfResult:
@@ -327,8 +382,12 @@ class LocalDeployment(Deployment):
         return {k: str(az.get(k, "")) for k in vmware.CREDENTIALS}
 
     def vmware_attributes(self) -> dict[str, Any]:
-        """The VMware settings the lab runs with (queued ones first), {} when vCenter is off."""
-        return dict(self._pending_vmware or self._current().vmware_attributes or {})
+        """The VMware settings the lab runs with, {} when vCenter is off; the stand-in reads `controllers`."""
+        value = copy.deepcopy(self._current().vmware_attributes or {})
+        for nc in vmware.nova_computes(value):
+            if vmware.target_nodes({"availability_zones": [{"nova_computes": [nc]}]}) == [STANDIN]:
+                nc["target_node"] = {"current": {"id": CONTROLLERS, "label": CONTROLLERS}}
+        return value
 
     def node_roles(self) -> dict[str, tuple[str, ...]]:
         """Deployed nodes of the lab plus the queued ones."""

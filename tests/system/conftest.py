@@ -53,6 +53,23 @@ class RecordingLab:
         self.calls.append(("topology",))
         return self.current
 
+    def services(self, topo: Topology) -> list[Any]:
+        return [SimpleNamespace(node=n.name, name=s) for n in topo.nodes for s in n.services]
+
+    def supervisor(self) -> Any:
+        return SimpleNamespace(stop=lambda svcs: self.calls.append(("stop", sorted(f"{s.node}.{s.name}"
+                                                                                  for s in svcs))))
+
+    def save_state(self, topo: Topology, initialized: bool) -> None:
+        self.calls.append(("save_state", [n.name for n in topo.nodes]))
+        self.current = topo
+
+    def secrets(self) -> dict[str, str]:
+        return {"admin_password": "a", "vcenter_password": "v"}
+
+    def write_suite_config(self, topo: Topology, secret: dict[str, str]) -> None:
+        self.calls.append(("write_suite_config", [n.name for n in topo.nodes]))
+
 
 @pytest.fixture
 def lab(tmp_path: Path) -> RecordingLab:

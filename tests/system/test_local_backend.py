@@ -45,6 +45,7 @@ def add_vcenter_compute(d: LocalDeployment) -> None:
 def test_the_lab_files_match_the_fixture_templates():
     assert local.template_mismatch("kvm_only") == []
     assert local.template_mismatch("dual_hv") == []
+    assert local.template_mismatch("kvm_vcenter_controllers") == []  # the stand-in is the controllers' compute
 
 
 def test_create_cluster_is_reset_then_up_and_the_template_nodes_are_already_there(kvm, lab):
@@ -158,21 +159,54 @@ def test_diagnostic_snapshot_has_logs_and_state_but_no_secrets(kvm, lab, tmp_pat
         assert sorted(tar.getnames()) == ["logs", "logs/nova-compute-node-2.log", "state.yaml"]
 
 
-@pytest.mark.parametrize("release", ["6.1", "7.0", "8.0"])
-def test_the_vcenter_first_path_is_refused_before_the_lab_is_touched(release, lab):
-    with pytest.raises(DeploymentError, match=rf"^the local lab cannot run the Fuel {release} path \(vcenter_first\): "
-                                              r"its vCenter nova-compute can only run on a vcenter-compute node .* "
-                                              r"run --release 9.0 on the lab, or the fuel backend for 6.1-8.0$"):
-        LocalDeployment(lab=lab, release=release)
-    assert lab.calls == []
+def test_the_8_0_path_on_the_lab_stand_in_then_takeover(lab, tmp_path):
+    """Recording Lab double: the real scenario steps, as system_tests.scenarios.dual_hv drives them on 8.0."""
+    d = LocalDeployment(lab=lab, reports_dir=tmp_path, log=lambda m: None, release="8.0")
+    data = fixtures.cluster_template("kvm_vcenter_controllers")
+    d.create_cluster("kvm_vcenter_controllers")
+    d.add_nodes(fixtures.nodes_of(data))
+    d.set_vmware_attributes(vmware.attributes(d.vcenter_values(), "controllers"))
+    d.deploy_changes(600)
+    assert [c[:2] for c in lab.calls if c[0] not in ("topology",)] == [("reset",), ("up", "kvm_vcenter_controllers")]
+    assert vmware.target_nodes(d.vmware_attributes()) == ["controllers"]  # the stand-in reads as the controllers
+
+    d.add_nodes({"slave-04": ["compute-vmware"]})
+    attrs = vmware.with_nova_compute(d.vmware_attributes(), {"vsphere_cluster": "Cluster2", "service_name":
+                                                             "vmcluster2", "datastore_regex": ".*"}, "node-4")
+    d.set_vmware_attributes(attrs)
+    d.deploy_changes(600)
+
+    name, node, roles, sent, _ = next(c for c in lab.calls if c[0] == "add_node")
+    assert (node, roles, vmware.target_nodes(sent)) == ("node-4", ["vcenter-compute"], ["node-4"])
+    assert sent["availability_zones"][0]["nova_computes"][0]["vsphere_cluster"] == "Cluster1"  # one simulated cluster
+    assert ("stop", ["vcenter-on-controllers.nova-compute"]) in lab.calls
+    assert [n.name for n in lab.current.nodes] == ["node-1", "node-2", "node-3", "node-4"]
+    assert lab.calls[-1] == ("write_suite_config", ["node-1", "node-2", "node-3", "node-4"])
+
+    d.add_nodes(fixtures.nodes_of(fixtures.scale_step("add_cinder_vmdk_ha")))
+    d.deploy_changes(600)
+    assert [n.name for n in lab.current.nodes][-2:] == ["node-5", "node-6"]
 
 
-def test_the_runner_says_so_and_exits_3(capsys):
-    from system_tests import runner
+@pytest.mark.parametrize(("release", "why"), [("6.1", "does not exist in Fuel 6.1"),
+                                              ("7.0", "Fuel 7.0 refuses every vmware_attributes change")])
+def test_the_vcenter_compute_step_is_refused_on_the_lab_too(lab, release, why):
+    d = LocalDeployment(lab=lab, log=lambda m: None, release=release)
+    d.create_cluster("kvm_vcenter_controllers")
+    with pytest.raises(RoleRestrictionError, match=why):
+        d.add_nodes({"slave-04": ["compute-vmware"]})
 
-    assert runner.main(["run", "--group", "deploy_kvm", "--backend", "local", "--release", "8.0"]) == 3
-    assert capsys.readouterr().err.startswith("system_tests: cannot start the local backend: the local lab cannot "
-                                              "run the Fuel 8.0 path")
+
+def test_8_0_refuses_moving_the_controllers_cluster_before_the_lab_is_touched(lab):
+    d = LocalDeployment(lab=lab, log=lambda m: None, release="8.0")
+    d.create_cluster("kvm_vcenter_controllers")
+    d.add_nodes({"slave-04": ["compute-vmware"]})
+    calls = len(lab.calls)
+    moved = d.vmware_attributes()
+    moved["availability_zones"][0]["nova_computes"][0]["target_node"] = {"current": {"id": "node-4"}}
+    with pytest.raises(Exception, match=r"nova_compute Cluster1 runs on the controllers of a deployed Fuel 8.0"):
+        d.set_vmware_attributes(moved)
+    assert [c for c in lab.calls[calls:] if c[0] != "topology"] == []
 
 
 def test_nothing_touches_the_lab_until_a_step_needs_it(monkeypatch):

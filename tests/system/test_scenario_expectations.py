@@ -57,3 +57,31 @@ def test_each_step_of_the_chain_has_the_tests_its_scenario_expects(lab, tmp_path
     expect_ran(vmdk, {"vcenter"}, "add_cinder_vmdk_ha", keyword="volume")
     expect_ran(vmdk, {"kvm"}, "add_cinder_vmdk_ha")
     assert {t.id for t in vmdk.tests} > {t.id for t in vcenter.tests} > {t.id for t in kvm.tests}
+
+
+def test_the_8_0_path_has_the_tests_its_scenario_expects(lab, tmp_path, suite):
+    """6.1-8.0 on the lab: vCenter from the first deploy (the stand-in for the controllers' nova-compute); the
+    tests that may fail before the cinder-vmdk pair are exactly the volume tests that apply then."""
+    from system_tests.scenarios.base import vmdk_volume_tests
+
+    d = LocalDeployment(lab=lab, reports_dir=tmp_path, log=lambda m: None, release="8.0")
+    d.create_cluster("kvm_vcenter_controllers")
+    first = applicable(lab, tmp_path, suite)
+    expect_ran(first, {"kvm"}, "deploy_kvm")
+    expect_ran(first, {"vcenter"}, "deploy_kvm")
+    excused = set(vmdk_volume_tests(OSTF_SETS))
+    assert excused and excused <= {t.id for t in first.tests}
+    assert not any("pacemaker" in t.id for t in first.tests)  # the lab's stand-in is no `controllers` target
+
+    d.add_nodes({"slave-04": ["compute-vmware"]})
+    d.set_vmware_attributes(vmware.with_nova_compute(d.vmware_attributes(), {
+        "vsphere_cluster": "Cluster2", "service_name": "vmcluster2", "datastore_regex": ".*"}, "node-4"))
+    d.deploy_changes(600)
+    moved = applicable(lab, tmp_path, suite)
+    expect_ran(moved, {"vcenter"}, "add_vcenter_compute")
+
+    d.add_nodes(fixtures.nodes_of(fixtures.scale_step("add_cinder_vmdk_ha")))
+    d.deploy_changes(600)
+    vmdk = applicable(lab, tmp_path, suite)
+    expect_ran(vmdk, {"vcenter"}, "add_cinder_vmdk_ha", keyword="volume")
+    assert {t.id for t in vmdk.tests} > {t.id for t in first.tests}
