@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 LAB    := $(PY) -m devops_envs.local
 STAMP  := $(VENV)/.installed
 
-.PHONY: health test test-deps unit system-tests lab-up lab-down lab-status lab-reset lint bench bench-quick clean
+.PHONY: health test test-deps unit system-tests system-tests-vcenter-first lab-up lab-down lab-status lab-reset lint bench bench-quick clean
 # Debian packages only the project's own tests need (the lab installs its own): the adapter's page test
 # drives Chromium, its database test starts a private PostgreSQL, its Fuel-master test a private nginx.
 TEST_APT := chromium postgresql nginx
@@ -34,9 +34,13 @@ test: $(STAMP) test-deps
 	$(MAKE) bench-quick
 
 # The lab runs the 9.0 path (grow vCenter later); the 6.1-8.0 path runs against the strict Nailgun double in
-# tests/system (the lab cannot run it: docs/system-tests.md says why).
+# tests/system, and on the lab with system-tests-vcenter-first (not yet green there: docs/system-tests.md).
 system-tests: $(STAMP)
 	$(PY) -m system_tests run --group add_cinder_vmdk_ha --backend local --release 9.0 --xunit reports/system_tests.xml
+
+system-tests-vcenter-first: $(STAMP)
+	$(PY) -m system_tests run --group add_cinder_vmdk_ha --backend local --release 8.0 \
+	  --xunit reports/system_tests_8.0.xml --reports-dir reports/system_tests_8.0
 
 test-deps:
 	@missing=""; for p in $(TEST_APT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
