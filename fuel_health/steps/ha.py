@@ -242,7 +242,7 @@ _SS_LINE = re.compile(r"^\s*\d+\s+\d+\s+\[?([^\s\]]+?)\]?:(\d+)\s+\S+\s+users:\(
 def socket_owners(ctx: RunContext, node: Node, service: str, peers: set[Peer]) -> dict[Peer, Owner]:
     """Which of the peers are sockets of the service's processes on this node."""
     host = clients.node_host(ctx.cfg, node)
-    ss = host.run("ss -Htnp state established")
+    ss = host.run("ss -tnp state established")  # no -H: iproute2 3.12 (Ubuntu 14.04) lacks it
     if ss.rc != 0:
         raise AssertionError(f"{node.name}: `ss -tnp` failed (rc {ss.rc}): {' '.join(ss.stderr.split())[:200]}")
     by_pid: dict[int, list[Peer]] = {}
