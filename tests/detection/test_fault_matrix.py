@@ -87,7 +87,8 @@ def vc_boot_broken(fails: set[str], says: str) -> Expect:
 MATRIX: dict[str, Expect] = {
     "vcenter-compute-stopped": vc_boot_broken(SANITY_VC_COMPUTE | {HA_VC_ONCE}, r"nova-compute on vcenter-\w+ is down"),
     "kvm-compute-stopped": expect({S + "test_nova_compute.test_kvm_nova_compute_up",
-                                   S + "test_hypervisors.test_kvm_hypervisor_type"} | SMOKE_KVM_BOOT,
+                                   S + "test_hypervisors.test_kvm_hypervisor_type"} | SMOKE_KVM_BOOT
+                                  | {VMDK_IN_KVM},  # a dead KVM zone refuses everything: no proof of the filter
                                   r"nova-compute on node-2 is down"),
     "compute-disabled": vc_boot_broken(SANITY_VC_COMPUTE | {VC_ZONES} | SMOKE_VC_BOOT,
                                r"nova-compute on vcenter-\w+ is disabled"),
@@ -145,8 +146,29 @@ MATRIX: dict[str, Expect] = {
         {S + "test_images.test_kvm_image", S + "test_images.test_vcenter_image",
          VMDK_IN_KVM} | SMOKE_VC_BOOT | SMOKE_KVM_BOOT,
         r"image service .* does not have any supported versions"),
-    "keystone-stopped": expect(set(), r"cannot run: .*keystone", cannot_run=True),
-    "vcenter-down": expect(set(), r"cannot run: vCenter at 127.0.0.1:\d+ is unreachable", cannot_run=True),
+    # An endpoint down is a health failure (exit 1) of the checks that need it; all the others still run.
+    "keystone-stopped": expect(
+        {S + t for t in ("test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host", "test_zones.test_kvm_zones_match",
+                         "test_cinder_volume.test_kvm_cinder_volume_up", "test_images.test_kvm_image",
+                         "test_cinder_volume.test_vcenter_cinder_volume_up", "test_images.test_vcenter_image",
+                         "test_nova_compute.test_kvm_nova_compute_up", "test_hypervisors.test_kvm_hypervisor_type",
+                         "test_nova_compute.test_vcenter_nova_compute_up", "test_zones.test_vcenter_zones_match")}
+        | SANITY_VC_COMPUTE | {NOVA_CONTROL, CINDER_SCHEDULER, K2V, V2K, VMDK_IN_KVM, KVM_SMOKE, VC_SMOKE}
+        | VC_SHARED | {"tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
+        r"keystone at http://127.0.0.1:5000/v3 is unreachable"),
+    # cinder-vmdk creates its VMDK lazily (at attach), so the refused vCenter-to-KVM attach still runs and passes.
+    "vcenter-down": vc_boot_broken(
+        {"tests_platform.test_vcenter_login.test_vcenter_login",
+         "tests_platform.test_vcenter_clusters.test_vcenter_cluster[Cluster1]",
+         "tests_platform.test_vcenter_datastores.test_vcenter_datastores[Cluster1]",
+         "tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
+        r"vCenter at 127.0.0.1:\d+ is unreachable"),
+    # The expected KVM hosts come from the cluster description, not from what the cloud happens to report.
+    "kvm-compute-unregistered": expect(
+        {S + "test_nova_compute.test_kvm_nova_compute_up", S + "test_hypervisors.test_kvm_hypervisor_type",
+         "configuration.test_libvirt_type.test_libvirt_type[node-99]",
+         "configuration.test_cross_az_attach.test_cross_az_attach_is_off[node-99]"},
+        r"no nova-compute registered as host node-99"),
 }
 
 
@@ -220,10 +242,12 @@ def test_fault_is_detected(lab, tmp_path, rows, fault):
     assert after.exit_code == 0 and after.failed == set(), f"still failing after heal: {after.failed}"
 
 
-def test_healthy_lab_is_green_five_times_in_a_row(lab, tmp_path):
-    for i in range(5):
+def test_healthy_lab_is_green_ten_times_in_a_row(lab, tmp_path):
+    # No false alarms: ten full runs in a row, not one failure, error or skip (a skip can hide a failure).
+    for i in range(10):
         run = run_suite(tmp_path, "-n", "2")
-        assert run.exit_code == 0 and not run.failed, f"run {i + 1}: {sorted(run.failed)}\n{run.output[-1500:]}"
+        bad = sorted(run.failed | run.with_status("skipped"))
+        assert run.exit_code == 0 and not bad, f"run {i + 1}: {bad}\n{run.output[-1500:]}"
         assert named(connect(lab), f"ostf-{run.run_id}-") == []
 
 
