@@ -139,7 +139,7 @@ class KeystoneValidator:
 class Guard:
     """ASGI middleware: body limit, Host allow-list, then the caller's token."""
 
-    def __init__(self, app: ASGIApp, settings: AuthSettings, listen_host: str, listen_port: int) -> None:
+    def __init__(self, app: ASGIApp | None, settings: AuthSettings, listen_host: str, listen_port: int) -> None:
         self.app, self.settings = app, settings
         hosts = set(settings.allowed_hosts) or {listen_host, "localhost", "127.0.0.1", "::1"}
         self.allowed = {h.lower().strip("[]") for h in hosts}
@@ -148,6 +148,7 @@ class Guard:
                          if settings.mode == "keystone" else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None, "Guard.app is set before serving"
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

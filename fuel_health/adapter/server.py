@@ -70,10 +70,12 @@ def serve(args: argparse.Namespace) -> int:
     from fuel_health.adapter.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # keep "Running upgrade" lines only
     auth = auth_from(args)
     try:
         check_listen(auth.mode, args.host)
-        guard = Guard(create_app(settings_from(args)), auth, args.host, args.port)
+        guard = Guard(None, auth, args.host, args.port)  # auth options are checked before the database is touched
+        guard.app = create_app(settings_from(args))
     except (AuthConfigError, DatabaseBusy) as exc:
         print(f"fuel-health serve: {exc}", file=sys.stderr)
         return 2

@@ -206,3 +206,26 @@ def test_an_error_reaches_fuel_ui_through_nginx_with_its_message(master, token, 
 
     with pytest.raises(ClientError, match=r"dialog: no test run 2147483647 \(HTTP 404\)"):
         ui._call("PUT", "/testruns", [{"id": 2147483647, "status": "stopped"}])
+
+
+def test_the_callers_keystone_token_is_what_nailgun_gets(serve, lab, token, httpserver):  # noqa: F811
+    """fuel-ostf asked Nailgun with the caller's token (fuel-ostf 9.0:fuel_plugin/ostf_adapter/wsgi/
+    controllers.py:145-147). Nailgun can't run here: the double answers as Nailgun does for a cluster it does
+    not have, 404 with a message (fuel-web 9.0:nailgun/nailgun/api/v1/handlers/base.py:206-222)."""
+    from werkzeug import Response
+
+    seen: list[str | None] = []
+
+    def nailgun(request):
+        seen.append(request.headers.get("X-Auth-Token"))
+        return Response('{"message": "Cluster not found"}', status=404, content_type="application/json")
+
+    httpserver.expect_request("/api/clusters/41").respond_with_handler(nailgun)
+    name, clouds_yaml = _clouds(lab)
+    server = serve(tests_dir=None, args=("--auth", "keystone", "--keystone-cloud", name, "--keystone-clouds-yaml",
+                                         str(clouds_yaml), "--nailgun-url", httpserver.url_for("/").rstrip("/")))
+
+    resp = requests.get(server.url + "/ostf/testsets/41", headers={"X-Auth-Token": token}, timeout=30)
+
+    assert resp.status_code == 404 and resp.json()["message"].startswith("unknown cluster 41"), resp.text
+    assert seen == [token]
