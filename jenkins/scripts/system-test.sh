@@ -13,12 +13,13 @@ fail() {
 
 [ -n "${WORKSPACE:-}" ] && cd "$WORKSPACE" || fail "no WORKSPACE to run in"
 [ -n "${TEST_GROUP:-}" ] || fail "set the TEST_GROUP parameter"
+[ -n "${FUEL_RELEASE:-}" ] || fail "set the FUEL_RELEASE parameter (6.1, 7.0, 8.0 or 9.0)"
 if [ -n "${VENV_PATH:-}" ]; then
     [ -f "$VENV_PATH/bin/activate" ] || fail "no virtualenv at VENV_PATH=$VENV_PATH"
     . "$VENV_PATH/bin/activate"
 fi
 rm -rf reports && mkdir -p reports/system_tests || fail "cannot create $WORKSPACE/reports"
-args=(run --group "$TEST_GROUP" --backend fuel --xunit reports/system_tests.xml --reports-dir reports/system_tests)
+args=(run --group "$TEST_GROUP" --release "$FUEL_RELEASE" --backend fuel --xunit reports/system_tests.xml --reports-dir reports/system_tests)
 [ -n "${NAILGUN_URL:-}" ] && args+=(--nailgun-url "$NAILGUN_URL")
 [ -n "${ENV_NAME:-}" ] && args+=(--env-name "$ENV_NAME")
 

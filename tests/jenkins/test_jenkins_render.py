@@ -156,8 +156,8 @@ def _registry_upstream() -> dict[str, set[str]]:
 def test_system_test_job(jobs: dict[str, Job], group: str) -> None:
     job = jobs[GROUP_JOB.format(group)]
     params = {p.name: p for p in job.parameters}
-    assert list(params) == ["OPENSTACK_RELEASE", "TEST_GROUP", "ENV_NAME", "ISO_PATH", "NAILGUN_URL", "VCENTER_IP",
-                            "VENV_PATH", "DRY_RUN"]
+    assert list(params) == ["FUEL_RELEASE", "OPENSTACK_RELEASE", "TEST_GROUP", "ENV_NAME", "ISO_PATH",
+                            "NAILGUN_URL", "VCENTER_IP", "VENV_PATH", "DRY_RUN"]
     assert params["TEST_GROUP"].default == group and params["DRY_RUN"].default == "false"
     # Variables system_tests' fuel backend reads (system_tests/helpers/fuel.py), bound from credentials.
     assert sorted(v for b in job.bindings for v in b.variables) == [
@@ -165,8 +165,12 @@ def test_system_test_job(jobs: dict[str, Job], group: str) -> None:
     fuel_py = (ROOT / "system_tests/helpers/fuel.py").read_text()
     assert all(f'"{v}"' in fuel_py for b in job.bindings for v in b.variables)
     (step,) = job.shell_steps
-    assert ("args=(run --group \"$TEST_GROUP\" --backend fuel --xunit reports/system_tests.xml "
-            "--reports-dir reports/system_tests)") in step.command
+    from system_tests.runner import DEFAULT_RELEASE, RELEASES
+
+    assert params["FUEL_RELEASE"].default == DEFAULT_RELEASE
+    assert sorted(params["FUEL_RELEASE"].choices) == sorted(RELEASES)  # exactly what --release accepts
+    assert ("args=(run --group \"$TEST_GROUP\" --release \"$FUEL_RELEASE\" --backend fuel "
+            "--xunit reports/system_tests.xml --reports-dir reports/system_tests)") in step.command
     assert 'python -m system_tests "${args[@]}"' in step.command
     assert job.publisher("hudson.tasks.junit.JUnitResultArchiver").findtext("testResults") == "reports/system_tests.xml"
     archive = job.publisher("hudson.tasks.ArtifactArchiver").findtext("artifacts")
@@ -184,7 +188,7 @@ def test_system_test_chain_follows_depends_on_groups(jobs: dict[str, Job]) -> No
             assert cfg.findtext("condition") == "SUCCESS"
             passed = cfg.findtext("configs/hudson.plugins.parameterizedtrigger.PredefinedBuildParameters/properties")
             names = {line.split("=", 1)[0] for line in passed.splitlines() if line.strip()}
-            assert "TEST_GROUP" not in names and {"ENV_NAME", "ISO_PATH", "OPENSTACK_RELEASE"} <= names
+            assert "TEST_GROUP" not in names and {"ENV_NAME", "ISO_PATH", "FUEL_RELEASE", "OPENSTACK_RELEASE"} <= names
     # The chain's roots are the groups with no prerequisite, and every scenario has its job.
     from system_tests.runner import load_scenarios
 
