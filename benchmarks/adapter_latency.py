@@ -69,7 +69,7 @@ def start(db: str, tmp: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
-            if requests.get(url + "/openapi.json", timeout=2).ok:
+            if requests.get(url + "/openapi.json", timeout=2).status_code in (200, 401):  # 401: auth on
                 return proc, url
         except requests.ConnectionError:
             time.sleep(0.1)
@@ -127,6 +127,34 @@ def discovery_cost(tests_dir: Path, repeat: int) -> dict[str, Any]:
             "subprocess_discovery": timings(source._discover, repeat), "tests": len(source.get().entries)}
 
 
+def auth_cost(tmp: Path, with_lab: bool) -> dict[str, dict[str, float]]:
+    """GET /v1/testruns?limit=1 with each auth mode (keystone: the lab's, its token cached after the first)."""
+    token_file = tmp / "token"
+    shared = "bench-token-0123456789abcdef"
+    token_file.write_text(shared + "\n")
+    modes: dict[str, tuple[tuple[str, ...], str]] = {
+        "none": ((), ""), "token": (("--auth", "token", "--token-file", str(token_file)), shared)}
+    if with_lab:
+        cfg = config_mod.load(config_mod.lab_config_path(os.environ))
+        conn = clients.openstack_connection(cfg)
+        modes["keystone (lab)"] = (("--auth", "keystone", "--keystone-cloud", str(cfg.cloud.name),
+                                    "--keystone-clouds-yaml", str(cfg.cloud.clouds_yaml)), conn.session.get_token())
+        conn.close()
+    found = {}
+    for name, (args, token) in modes.items():
+        proc, url = start(f"sqlite:///{tmp / f'auth-{len(found)}.sqlite'}", tmp, *args)
+        try:
+            session = requests.Session()
+            if token:
+                session.headers["X-Auth-Token"] = token
+            found[name] = timings(lambda s=session, u=url: s.get(u + "/v1/testruns?limit=1", timeout=30)
+                                  .raise_for_status(), 50)
+        finally:
+            proc.terminate()
+            proc.wait()
+    return found
+
+
 def measure(runs: int = 1000, db: str | None = None, repeat: int = 5) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="fh-adapter-bench-"))
     db = db or f"sqlite:///{tmp / 'ostf.sqlite'}"
@@ -159,6 +187,7 @@ def measure(runs: int = 1000, db: str | None = None, repeat: int = 5) -> dict[st
     finally:
         proc.terminate()
         proc.wait()
+    figures["auth"] = auth_cost(tmp, with_lab)
     figures["rediscovery_real_suite"] = discovery_cost(ROOT / "fuel_health" / "tests", repeat)
     figures["lab"] = with_lab
     return figures
@@ -170,6 +199,8 @@ def table(figures: dict[str, Any]) -> str:
         if key in figures:
             rows.append(f"| POST -> first running ({key.split('running_')[1]}) | {figures[key]['median_ms']} | "
                         f"{figures[key]['max_ms']} (max) |")
+    for mode, got in figures.get("auth", {}).items():
+        rows.append(f"| GET /v1/testruns?limit=1, --auth {mode} | {got['median_ms']} | {got['p95_ms']} |")
     disc = figures["rediscovery_real_suite"]
     rows.append(f"| change check of the test files | {disc['change_check']['median_ms']} | "
                 f"{disc['change_check']['p95_ms']} |")
