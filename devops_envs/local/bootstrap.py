@@ -7,8 +7,9 @@ import shlex
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TextIO
 
-from devops_envs.local import services, supervisor
+from devops_envs.local import render, services, supervisor
 from devops_envs.local.errors import LabError
 from devops_envs.local.paths import LabPaths
 from devops_envs.local.topology import Topology
@@ -17,10 +18,11 @@ DATABASES = ("keystone", "placement", "glance", "cinder", "neutron", "nova_api",
 
 
 def prepare_dirs(paths: LabPaths, topo: Topology) -> None:
-    """Data folders each service expects to exist."""
+    """Data folders each service expects to exist; the lab home is private (0700) from its creation."""
+    paths.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     rabbit = paths.data / "rabbitmq"
     for d in (paths.run, paths.logs, rabbit / "mnesia", rabbit / "log", paths.data / "shared", paths.data / "images"):
-        d.mkdir(parents=True, exist_ok=True)
+        d.mkdir(mode=0o700, parents=True, exist_ok=True)
     (rabbit / "enabled_plugins").write_text("[].\n")
     (rabbit / "rabbitmq.conf").write_text("listeners.tcp.default = 127.0.0.1:5672\n")
     (rabbit / "rabbitmq-env.conf").touch()
@@ -37,18 +39,29 @@ def init_mariadb_datadir(paths: LabPaths) -> None:
     datadir = paths.data / "mysql"
     if (datadir / "mysql").exists():
         return
-    datadir.mkdir(parents=True, exist_ok=True)
-    run(["mariadb-install-db", "--no-defaults", f"--datadir={datadir}", "--user=root",
-         "--auth-root-authentication-method=normal"], paths.logs / "bootstrap.log")
+    datadir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # root logs in through the unix socket only, as the OS user root: no password to leak, no TCP root.
+    run(["mariadb-install-db", "--no-defaults", f"--datadir={datadir}", "--user=root", "--skip-test-db",
+         "--auth-root-authentication-method=socket"], paths.logs / "bootstrap.log")
 
 
 def ensure_databases(paths: LabPaths, secrets: dict[str, str]) -> None:
-    """Databases and the `os` user (idempotent; keeps the password in step with secrets.yaml)."""
-    pw = secrets["db_password"]
-    sql = [f"CREATE USER IF NOT EXISTS 'os'@'127.0.0.1' IDENTIFIED BY '{pw}';",
-           f"ALTER USER 'os'@'127.0.0.1' IDENTIFIED BY '{pw}';"]
-    for db in DATABASES:
-        sql.append(f"CREATE DATABASE IF NOT EXISTS {db}; GRANT ALL ON {db}.* TO 'os'@'127.0.0.1';")
+    """Databases, one user per service, and no other way in (idempotent; passwords follow secrets.yaml).
+
+    Every account but the services' and root@localhost (unix socket) is dropped: anonymous ones, root over
+    TCP, the old shared `os` user. SQL goes through stdin: passwords never reach an argv."""
+    sql = ["DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost') "
+           "OR User = 'os';",
+           "DELETE FROM mysql.db WHERE User = '' OR User = 'os' OR Db LIKE 'test%';",
+           "FLUSH PRIVILEGES;",
+           "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;"]
+    sql += [f"CREATE DATABASE IF NOT EXISTS {db};" for db in DATABASES]
+    for user, dbs in render.DB_USERS.items():
+        pw = render.db_password(secrets, user)
+        sql += [f"CREATE USER IF NOT EXISTS '{user}'@'127.0.0.1' IDENTIFIED BY '{pw}';",
+                f"ALTER USER '{user}'@'127.0.0.1' IDENTIFIED BY '{pw}';"]
+        sql += [f"GRANT ALL ON {db}.* TO '{user}'@'127.0.0.1';" for db in dbs]
+    sql.append("DROP DATABASE IF EXISTS test;")
     res = subprocess.run(["mariadb", "--no-defaults", "-S", str(paths.run / "mysql.sock"), "-uroot"],
                          input="\n".join(sql), capture_output=True, text=True, timeout=60)
     if res.returncode != 0:
@@ -68,12 +81,19 @@ def _rabbitmqctl_on_node(paths: LabPaths, node: str) -> None:
 
 
 def ensure_rabbit_user(paths: LabPaths, secrets: dict[str, str]) -> None:
-    users = supervisor.rabbitmqctl(paths, "list_users").stdout
-    if not any(line.split()[:1] == ["openstack"] for line in users.splitlines()):
-        supervisor.rabbitmqctl(paths, "add_user", "openstack", secrets["rabbit_password"])
-    else:
-        supervisor.rabbitmqctl(paths, "change_password", "openstack", secrets["rabbit_password"])
+    """The `openstack` user with the lab's password, and no `guest`; passwords go through stdin, never argv."""
+    password = secrets["rabbit_password"] + "\n"
+    users = [line.split()[0] for line in supervisor.rabbitmqctl(paths, "list_users").stdout.splitlines()[1:]
+             if line.split()]
+    if "openstack" in users and supervisor.rabbitmqctl(paths, "authenticate_user", "openstack", stdin=password,
+                                                        check=False).returncode != 0:
+        supervisor.rabbitmqctl(paths, "delete_user", "openstack")  # wrong password: make it again
+        users.remove("openstack")
+    if "openstack" not in users:
+        supervisor.rabbitmqctl(paths, "add_user", "openstack", stdin=password)
     supervisor.rabbitmqctl(paths, "set_permissions", "-p", "/", "openstack", ".*", ".*", ".*")
+    if "guest" in users:  # guest/guest logs in from 127.0.0.1, i.e. from any local user
+        supervisor.rabbitmqctl(paths, "delete_user", "guest")
 
 
 def sync_schemas(paths: LabPaths, topo: Topology, secrets: dict[str, str]) -> None:
@@ -83,7 +103,6 @@ def sync_schemas(paths: LabPaths, topo: Topology, secrets: dict[str, str]) -> No
     log = paths.logs / "bootstrap.log"
     keystone = [b / "keystone-manage", "--config-file", etc / "keystone/keystone.conf"]
     nova = [b / "nova-manage", "--config-file", etc / "nova/nova.conf"]
-    cell0 = (f"mysql+pymysql://os:{secrets['db_password']}@127.0.0.1:3306/nova_cell0?charset=utf8")
     url = "http://127.0.0.1:5000/v3/"
     chains = [
         [[*keystone, "db_sync"],
@@ -91,7 +110,8 @@ def sync_schemas(paths: LabPaths, topo: Topology, secrets: dict[str, str]) -> No
          [*keystone, "credential_setup", "--keystone-user", "root", "--keystone-group", "root"],
          [*keystone, "bootstrap", "--bootstrap-region-id", "RegionOne", "--bootstrap-admin-url", url,
           "--bootstrap-internal-url", url, "--bootstrap-public-url", url]],
-        [[*nova, "api_db", "sync"], [*nova, "cell_v2", "map_cell0", "--database_connection", cell0],
+        # map_cell0 without --database_connection derives nova_cell0 from [database] (no password in argv).
+        [[*nova, "api_db", "sync"], [*nova, "cell_v2", "map_cell0"],
          [*nova, "db", "sync"], [*nova, "cell_v2", "create_cell", "--name", "cell1"]],
         [[b / "placement-manage", "--config-file", etc / "placement/placement.conf", "db", "sync"],
          [b / "glance-manage", "--config-file", etc / "glance/glance-api.conf", "db_sync"],
@@ -114,7 +134,13 @@ def sync_schemas(paths: LabPaths, topo: Topology, secrets: dict[str, str]) -> No
 def run(cmd: list[str], log: Path, env: dict[str, str] | None = None, ok_codes: tuple[int, ...] = (0,)) -> None:
     full_env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     res = subprocess.run(cmd, capture_output=True, text=True, env=full_env)
-    with open(log, "a") as out:
+    with private_log(log) as out:
         out.write(f"$ {' '.join(cmd)}\n{res.stdout}{res.stderr}\n")
     if res.returncode not in ok_codes:
         raise LabError(f"{Path(cmd[0]).name} {' '.join(cmd[3:5])} failed with exit {res.returncode} (see {log})")
+
+
+def private_log(path: Path) -> TextIO:
+    """Open a log for appending, 0600 from its creation (tools print connection URLs, tracebacks)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")  # noqa: SIM115

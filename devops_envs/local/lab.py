@@ -59,7 +59,7 @@ class Lab:
         return topology.from_dict(state["topology"], where=str(self.paths.state)) if state else None
 
     def save_state(self, topo: Topology, initialized: bool, faults: list[str] | None = None) -> None:
-        self.paths.home.mkdir(parents=True, exist_ok=True)
+        self.paths.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         if faults is None:
             faults = self.active_faults()
         self.paths.state.write_text(yaml.safe_dump(
@@ -396,7 +396,7 @@ class Lab:
                                  env={"PYTHONWARNINGS": "ignore", "PATH": f"{self.paths.bin}:/usr/bin:/bin"})
         except subprocess.TimeoutExpired:
             raise LabError(f"{script} {' '.join(args)} timed out after {timeout:.0f} s") from None
-        with open(self.paths.logs / "setup.log", "a") as log:
+        with bootstrap.private_log(self.paths.logs / "setup.log") as log:
             log.write(f"$ {script} {' '.join(args)}\n{res.stdout}{res.stderr}\n")
         if res.returncode != 0:
             last = (res.stderr.strip() or res.stdout.strip() or "no output").splitlines()[-1]
@@ -505,6 +505,4 @@ class Lab:
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    path.chmod(0o600)
+    render.write_private(path, text)  # 0600 from the first byte, never chmodded after

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import configparser
+import hashlib
+import hmac
 import io
-import shutil
+import os
 from pathlib import Path
 
 from devops_envs.local import fixture_data
@@ -28,6 +30,28 @@ SERVICE_FILES: dict[str, tuple[str, ...]] = {
 # Paste pipelines ship in the venv's etc/; the APIs read them from the node's etc/.
 PASTE_FILES = {"nova-api": "nova/api-paste.ini", "cinder-api": "cinder/api-paste.ini",
                "neutron-server": "neutron/api-paste.ini", "glance-api": "glance/glance-api-paste.ini"}
+# Each service has a MariaDB user of its own, with rights on its own databases only: one leaked config
+# then opens one service's data, not every service's.
+DB_USERS: dict[str, tuple[str, ...]] = {
+    "keystone": ("keystone",), "placement": ("placement",), "glance": ("glance",), "cinder": ("cinder",),
+    "neutron": ("neutron",), "nova": ("nova_api", "nova", "nova_cell0"),
+}
+
+
+def db_password(secrets: dict[str, str], user: str) -> str:
+    """The MariaDB password of one service's user, derived from the lab's db_password (nothing more to store)."""
+    return hmac.new(secrets["db_password"].encode(), f"mariadb:{user}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file that is 0600 from its first byte (configs hold passwords): never chmod after writing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_CREAT: fix it before writing
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
 HEADER = "# Rendered by the local lab from devops_envs/local/templates, fixtures/config and the lab's overrides.\n"
 
 
@@ -42,9 +66,9 @@ def values(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: Node)
         "kvm_zone": topo.kvm_zone,
         "libvirt_type": topo.cluster["settings"]["common"].get("libvirt_type", "qemu"),
         "transport_url": f"rabbit://openstack:{secrets['rabbit_password']}@127.0.0.1:5672/",
-        "db_password": secrets["db_password"],
         "service_password": secrets["service_password"],
     }
+    out.update({f"db_password_{user}": db_password(secrets, user) for user in DB_USERS})
     out.update(vmware_values(topo, secrets))
     return out
 
@@ -106,14 +130,11 @@ def render_node(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: 
     for rel in node_files(node):
         text, _ = merged(rel, node)
         target = etc / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(fixture_data.fill(text, vals, f"{node.name}:{rel}"))
-        target.chmod(0o640)
+        write_private(target, fixture_data.fill(text, vals, f"{node.name}:{rel}"))
         written.append(target)
     for service, rel in PASTE_FILES.items():
         if service in node.services:
-            (etc / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(paths.venv / "etc" / rel, etc / rel)
+            write_private(etc / rel, (paths.venv / "etc" / rel).read_text())
     return written
 
 
@@ -132,6 +153,6 @@ def apply_edits(paths: LabPaths, topo: Topology, edits: list[tuple[str, str, str
         if not parser.has_section(section):
             parser.add_section(section)
         parser.set(section, key, value)
-        with open(path, "w") as out:
-            out.write(HEADER)
-            parser.write(out)
+        buf = io.StringIO()
+        parser.write(buf)
+        write_private(path, HEADER + buf.getvalue())

@@ -63,8 +63,8 @@ class Supervisor:
         if self.pid(svc):
             return False
         self.check_port_free(svc)
-        self.paths.run.mkdir(parents=True, exist_ok=True)
-        self.paths.logs.mkdir(parents=True, exist_ok=True)
+        self.paths.run.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.paths.logs.mkdir(mode=0o700, parents=True, exist_ok=True)
         log = self.logfile(svc)
         if log.exists():  # keep the previous run's log: a failure right after a restart needs it
             (self.paths.logs / "prev").mkdir(exist_ok=True)
@@ -75,7 +75,8 @@ class Supervisor:
                       for k, v in svc.env.items()}
         env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": f"{self.paths.bin}:/usr/sbin:/usr/bin:/sbin:/bin",
                **secret_env}
-        with open(log, "ab") as out:
+        # 0600 from creation: a service's log can carry a URL or a traceback with a secret in it.
+        with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                     env=env, cwd=self.paths.home, start_new_session=True)
         self.pidfile(svc).write_text(str(proc.pid))
@@ -148,10 +149,12 @@ def mysql_ping(svc: Service) -> bool:
     return res.returncode == 0
 
 
-def rabbitmqctl(paths: LabPaths, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def rabbitmqctl(paths: LabPaths, *args: str, check: bool = True,
+                stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run rabbitmqctl on the lab's node; a password goes in `stdin` (add_user, authenticate_user), never args."""
     env = {**os.environ, **rabbit_env(paths)}
     res = subprocess.run([f"{RABBIT_BIN}/rabbitmqctl", "-q", "-n", RABBIT_NODE, *args], env=env,
-                         capture_output=True, text=True, timeout=60)
+                         input=stdin, capture_output=True, text=True, timeout=60)
     if check and res.returncode != 0:
         raise LabError(f"rabbitmqctl {args[0]} failed: {(res.stderr or res.stdout).strip().splitlines()[-1:]}")
     return res
