@@ -144,8 +144,10 @@ class Guard:
         hosts = set(settings.allowed_hosts) or {listen_host, "localhost", "127.0.0.1", "::1"}
         self.allowed = {h.lower().strip("[]") for h in hosts}
         self.token = read_token(settings.token_file) if settings.mode == "token" else None
-        self.keystone = (KeystoneValidator(keystone_conf(settings.keystone_cloud, settings.clouds_yaml))
-                         if settings.mode == "keystone" else None)
+        conf = keystone_conf(settings.keystone_cloud, settings.clouds_yaml) if settings.mode == "keystone" else {}
+        self.keystone = KeystoneValidator(conf) if conf else None
+        # 401s say where to get a token, as keystonemiddleware's own do
+        self.challenge = f'Keystone uri="{conf["www_authenticate_uri"]}"' if conf else 'Token realm="fuel-health"'
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert self.app is not None, "Guard.app is set before serving"
@@ -163,15 +165,16 @@ class Guard:
             return
         token = headers.get("x-auth-token", "")
         if self.token is not None and not hmac.compare_digest(token.encode(), self.token.encode()):
-            await _deny(send, 401, "X-Auth-Token missing or wrong (this adapter runs with --auth token)")
+            await _deny(send, 401, "X-Auth-Token missing or wrong (this adapter runs with --auth token)",
+                        self.challenge)
             return
         if self.keystone is not None:
             if not token:
-                await _deny(send, 401, "X-Auth-Token missing: this adapter validates keystone tokens")
+                await _deny(send, 401, "X-Auth-Token missing: this adapter validates keystone tokens", self.challenge)
                 return
             ok, why = await anyio.to_thread.run_sync(self.keystone.check, token)
             if not ok:
-                await _deny(send, 401 if "not valid" in why else 503, why)
+                await _deny(send, 401 if "not valid" in why else 503, why, self.challenge)
                 return
             _caller_token.set(token)
         body = await _read_body(receive, self.settings.max_body)
@@ -217,10 +220,10 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return wrapped
 
 
-async def _deny(send: Send, status: int, line: str) -> None:
+async def _deny(send: Send, status: int, line: str, challenge: str = "") -> None:
     body = json.dumps({"message": line, "detail": line}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if status == 401:
-        headers.append((b"www-authenticate", b'Keystone uri="keystone"'))
+    if status == 401 and challenge:
+        headers.append((b"www-authenticate", challenge.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

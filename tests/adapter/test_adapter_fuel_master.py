@@ -126,6 +126,7 @@ def test_keystone_auth_behind_nginx_refuses_bad_tokens(master, token):
     good = requests.get(front + "/ostf/testsets/1", headers={"X-Auth-Token": token}, timeout=30)
 
     assert none.status_code == 401 and none.json()["message"].startswith("X-Auth-Token missing")
+    assert none.headers["WWW-Authenticate"].startswith('Keystone uri="http')  # where to get a token
     assert bad.status_code == 401 and bad.json()["message"] == "X-Auth-Token is not valid (keystone refused it)"
     assert good.status_code == 200 and [s["id"] for s in good.json()][:2] == ["sanity", "smoke"]
 
