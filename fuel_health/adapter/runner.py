@@ -18,7 +18,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psutil
 import yaml
@@ -222,6 +221,10 @@ class Runner:
                     row.nodeid = entry.nodeid
                 run.status, run.ended_at, run.stop_requested, run.pid = m.RUN_RUNNING, None, False, None
                 run.meta = {**run.meta, "run_id": resources.new_run_id()}
+                if given:  # who this rerun runs as (never the password): a later restart needs it again
+                    run.meta = {**run.meta, "ostf_os_access_creds": {
+                        "ostf_os_username": creds.ostf_os_username,  # type: ignore[union-attr]
+                        "ostf_os_tenant_name": creds.ostf_os_tenant_name}}  # type: ignore[union-attr]
             if given:
                 self._creds[run_id] = creds  # type: ignore[assignment]
             self._launch(run_id, cluster)
