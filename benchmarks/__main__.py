@@ -123,6 +123,8 @@ def main() -> None:
     parser.add_argument("--parts", default=",".join(PARTS),
                         help="benchmarks to run now (default: all); the others' figures are read from their "
                              "last results in the folder, and the summary says so")
+    parser.add_argument("--no-per-set", action="store_true",
+                        help="skip each set's own walls (12 runs): only sanity, all sets serial and with workers")
     args = parser.parse_args()
     out = args.out or (QUICK_OUT if args.quick else RESULTS)
     chosen = {p.strip() for p in args.parts.split(",") if p.strip()}
@@ -130,7 +132,7 @@ def main() -> None:
         parser.error(f"--parts: unknown {', '.join(sorted(chosen - set(PARTS)))} (known: {', '.join(PARTS)})")
     parts = {
         "lab": (lab_lifecycle, lambda: lab_lifecycle.measure(args.quick)),
-        "suite": (suite_timing, lambda: suite_timing.measure(args.quick)),
+        "suite": (suite_timing, lambda: suite_timing.measure(args.quick, per_set=not args.no_per_set)),
         "tempest": (tempest_compare, lambda: tempest_compare.measure(1 if args.quick else 3)),
         "adapter": (adapter_latency, lambda: adapter_latency.measure(100 if args.quick else 1000, None,
                                                                      1 if args.quick else 5)),

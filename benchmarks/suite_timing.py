@@ -132,11 +132,12 @@ def medians(runs: list[Run]) -> dict[str, Any]:
             "failed_runs": sum(r.exit_code != 0 for r in runs)}
 
 
-def measure(quick: bool) -> dict[str, Any]:
+def measure(quick: bool, per_set: bool = True) -> dict[str, Any]:
     figures: dict[str, Any] = {"mode": "quick" if quick else "full"}
     repeat = 2 if quick else REPEAT
     if not quick:
         run_suite()  # warm-up, not counted: the first vCenter boot copies the image into the datastore cache
+    if not quick and per_set:
         figures["sets_s"] = {s: {mode: run_suite("--set", s, *args).wall_s for mode, args in MODES.items()}
                              for s in SETS}
     sanity = [run_suite("--set", "sanity") for _ in range(repeat)]
