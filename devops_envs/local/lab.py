@@ -21,6 +21,7 @@ from devops_envs.local import (
     faults,
     fixture_data,
     install,
+    kvm_zone,
     render,
     secrets,
     services,
@@ -92,9 +93,12 @@ class Lab:
             self.heal()
         if install_missing:
             install.ensure_installed(self.paths, with_vcenter=topo.use_vcenter)
+            if topo.kvm_virt == "libvirt":
+                kvm_zone.ensure_installed(self.paths)
         secret = self.secrets()
         self.save_state(topo, initialized)
         bootstrap.prepare_dirs(self.paths, topo)
+        kvm_zone.prepare(self.paths, topo)
         render.render_all(self.paths, topo, secret)
         bootstrap.init_mariadb_datadir(self.paths)
         sup = supervisor.Supervisor(self.paths, secret)
@@ -180,6 +184,8 @@ class Lab:
         images_dir = self.paths.data / "images"
         self.run_inside("images.py", str(images_dir))
         images = [{"name": "TestVM", "file": str(images_dir / "testvm.qcow2"), "disk_format": "qcow2"}]
+        if topo.kvm_virt == "libvirt":
+            images = kvm_zone.images(self.paths)
         if topo.use_vcenter:
             # Nailgun's names and properties when vCenter is on: users tell the images apart by name.
             images.append({"name": "TestVM-VMDK", "file": str(images_dir / "testvm.vmdk"), "disk_format": "vmdk",
@@ -466,6 +472,7 @@ class Lab:
                 say(self.cloud_setup("purge-zone", {"zone": zone.az_name}, timeout=240).strip())
         for stage in (services.OPENSTACK, services.IDENTITY):
             sup.stop([s for s in all_svcs if s.stage == stage])
+        kvm_zone.stop(self.paths, topo, sup, all_svcs)  # libvirtd, then any QEMU guest it leaves behind
         infra = [s for s in all_svcs if s.stage == services.INFRA]
         for name in ("vcsim", "rabbitmq", "epmd", "mariadb"):
             sup.stop([s for s in infra if s.name == name], timeout=30)

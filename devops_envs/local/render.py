@@ -67,6 +67,7 @@ def values(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: Node)
         "libvirt_type": topo.cluster["settings"]["common"].get("libvirt_type", "qemu"),
         "transport_url": f"rabbit://openstack:{secrets['rabbit_password']}@127.0.0.1:5672/",
         "service_password": secrets["service_password"],
+        "libvirt_uri": f"qemu:///system?socket={paths.node_root(node.name) / 'run/libvirt/libvirt-sock'}",
     }
     out.update({f"db_password_{user}": db_password(secrets, user) for user in DB_USERS})
     out.update(vmware_values(topo, secrets))
@@ -105,7 +106,12 @@ def node_files(node: Node) -> list[str]:
     return files
 
 
-def merged(rel: str, node: Node) -> tuple[str, list[str]]:
+def overrides_dir(topo: Topology) -> Path:
+    """Lab-only settings: the stand-in drivers (overrides/), or the real KVM zone's (overrides-libvirt/)."""
+    return HERE / ("overrides-libvirt" if topo.kvm_virt == "libvirt" else "overrides")
+
+
+def merged(rel: str, node: Node, overrides: Path = HERE / "overrides") -> tuple[str, list[str]]:
     """Merge template, fixture fragments and lab overrides for one file; returns text and its sources."""
     parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="__none__")
     parser.optionxform = str  # type: ignore[assignment,method-assign]
@@ -113,7 +119,7 @@ def merged(rel: str, node: Node) -> tuple[str, list[str]]:
     base = Path(rel).name
     sources += [fixture_data.FIXTURES / "config" / "all" / base]
     for role in node.roles:
-        sources += [fixture_data.FIXTURES / "config" / role / base, HERE / "overrides" / role / base]
+        sources += [fixture_data.FIXTURES / "config" / role / base, overrides / role / base]
     used = [p for p in sources if p.exists()]
     for path in used:
         parser.read_string(path.read_text(), source=str(path))
@@ -128,7 +134,7 @@ def render_node(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: 
     etc = paths.node_etc(node.name)
     written = []
     for rel in node_files(node):
-        text, _ = merged(rel, node)
+        text, _ = merged(rel, node, overrides_dir(topo))
         target = etc / rel
         write_private(target, fixture_data.fill(text, vals, f"{node.name}:{rel}"))
         written.append(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import configparser
 from dataclasses import dataclass, field
 
-from devops_envs.local import render
+from devops_envs.local import libvirtd, render
 from devops_envs.local.paths import LabPaths
 from devops_envs.local.topology import Node, Topology
 
@@ -114,6 +114,8 @@ def openstack(paths: LabPaths, topo: Topology, node: Node) -> list[Service]:
             argv = (str(paths.bin / name), "--config-file", conf)
         # cinder-volume imports the lab's backend by module path: inside/ must be importable.
         env = {"PYTHONPATH": str(paths.inside)} if name == "cinder-volume" and "cinder" in node.roles else {}
+        if name == "nova-compute" and "compute" in node.roles and topo.kvm_virt == "libvirt":
+            env = {"PYTHONPATH": str(libvirtd.pylibs(paths))}  # Debian's libvirt binding, nothing else
         out.append(Service(node.name, name, argv, OPENSTACK, env=env,
                            queue=rpc_queue(paths, topo, node, name, project)))
     return out
@@ -141,8 +143,16 @@ def service_host(paths: LabPaths, node: Node, name: str) -> str:
     return host
 
 
+def hypervisors(paths: LabPaths, topo: Topology) -> list[Service]:
+    """A private libvirtd on each KVM compute node of a real KVM zone (ready: it answers on its socket)."""
+    if topo.kvm_virt != "libvirt":
+        return []
+    return [Service(node.name, "libvirtd", libvirtd.argv(paths, node.name), INFRA)
+            for node in topo.nodes_with("compute")]
+
+
 def all_services(paths: LabPaths, topo: Topology) -> list[Service]:
-    out = infra(paths, topo)
+    out = infra(paths, topo) + hypervisors(paths, topo)
     for node in topo.nodes:
         out += openstack(paths, topo, node)
     return out

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psutil
 
+from devops_envs.local import libvirtd
 from devops_envs.local.errors import LabError
 from devops_envs.local.paths import LabPaths
 from devops_envs.local.services import RABBIT_BIN, RABBIT_NODE, Service, rabbit_env
@@ -132,6 +133,8 @@ def ready(paths: LabPaths, svc: Service, queues: dict[str, int] | None) -> bool:
         return True
     if svc.queue:
         return bool(queues and queues.get(svc.queue, 0) > 0)
+    if svc.name == "libvirtd":
+        return libvirtd.ready(paths, svc.node)
     if svc.name == "mariadb":
         return mysql_ping(svc)
     if svc.name == "rabbitmq":

@@ -12,6 +12,7 @@ from devops_envs.local import fixture_data
 from devops_envs.local.errors import LabError
 
 LAB_FILES = Path(__file__).resolve().parent
+KVM_VIRT = ("fake", "libvirt")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Topology:
     nodes: tuple[Node, ...]
     vmware_attributes: dict[str, Any] | None
     vcenter: dict[str, Any] = field(default_factory=dict)
+    # Lab only: what runs the KVM zone. "libvirt": nova's LibvirtDriver on a private libvirtd, QEMU guests,
+    # loop-device volumes (libvirtd.py, testvm.py, inside/lab_volume.py); "fake": the API-only stand-in.
+    kvm_virt: str = "fake"
 
     def nodes_with(self, role: str) -> list[Node]:
         return [n for n in self.nodes if role in n.roles]
@@ -73,6 +77,8 @@ class Topology:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "cluster": self.cluster, "kvm_zone": self.kvm_zone,
                                "nodes": [{"name": n.name, "roles": list(n.roles)} for n in self.nodes]}
+        if self.kvm_virt != "fake":
+            out["kvm_virt"] = self.kvm_virt
         if self.vmware_attributes:
             out["vmware_attributes"] = self.vmware_attributes
             out["vcenter"] = self.vcenter
@@ -107,7 +113,7 @@ def from_dict(data: dict[str, Any], where: str = "lab") -> Topology:
                       for n in data["nodes"])
         topo = Topology(name=data["name"], cluster=data["cluster"], kvm_zone=data.get("kvm_zone", "nova"),
                         nodes=nodes, vmware_attributes=data.get("vmware_attributes"),
-                        vcenter=data.get("vcenter") or {})
+                        vcenter=data.get("vcenter") or {}, kvm_virt=data.get("kvm_virt", "fake"))
     except (KeyError, TypeError) as exc:
         raise LabError(f"{where}: missing or malformed key {exc}") from None
     validate(topo, where)
@@ -126,6 +132,8 @@ def validate(topo: Topology, where: str) -> None:
             clash = sorted(set(node.roles) - {r}) if "*" in banned else sorted(banned & set(node.roles))
             if clash:
                 raise LabError(f"{where}: node {node.name}: role {r} cannot be combined with {', '.join(clash)}")
+    if topo.kvm_virt not in KVM_VIRT:
+        raise LabError(f"{where}: kvm_virt {topo.kvm_virt!r} is not one of {', '.join(KVM_VIRT)}")
     if len(topo.nodes_with("controller")) != 1:
         raise LabError(f"{where}: the lab needs exactly one controller node")
     vcenter_roles = topo.nodes_with("vcenter-compute") + topo.nodes_with("cinder-vmdk")

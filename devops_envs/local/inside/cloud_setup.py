@@ -123,6 +123,9 @@ def flavor(conn):
 
 def images(conn):
     for spec in SPEC["images"]:
+        # kernel_id/ramdisk_id name images uploaded before this one (the real KVM zone's direct kernel boot).
+        links = {k: conn.image.find_image(v, ignore_missing=False).id for k, v in spec.get("links", {}).items()}
+        spec = {**spec, "properties": {**spec.get("properties", {}), **links}}
         old = conn.image.find_image(spec["name"])
         if old and old.status == "active" and old.disk_format == spec["disk_format"]:
             props = spec.get("properties", {})
@@ -135,7 +138,7 @@ def images(conn):
         if old:
             conn.image.delete_image(old)
         conn.image.create_image(name=spec["name"], filename=spec["file"], disk_format=spec["disk_format"],
-                                container_format="bare", visibility="public", wait=True,
+                                container_format=spec.get("container_format", "bare"), visibility="public", wait=True,
                                 allow_duplicates=True, **spec.get("properties", {}))
     say("images ok")
 
