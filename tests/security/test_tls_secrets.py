@@ -1,8 +1,10 @@
 """TLS to a private CA (Nailgun, vCenter), passwords never over plain http:// unannounced, tokens never in argv,
 Secret never pickled or dumped, and no pytest options smuggled in through the command line.
 
-vCenter's "TLS verified by default" is proven on the lab by tests/detection/test_reliability.py
-(`test_cannot_run_is_fast_and_one_line[vCenter TLS verified by default]`); not repeated here.
+Checks that already held live elsewhere and are not repeated here: vCenter's "TLS verified by default"
+(tests/detection/test_reliability.py::test_cannot_run_is_fast_and_one_line[vCenter TLS verified by default]),
+no password in the suite's output, JUnit or allure results (test_reliability.py::
+test_passwords_never_reach_reports_or_logs). No lab password in `ps` or the lab's logs: test_lab_doors.py.
 """
 
 from __future__ import annotations
