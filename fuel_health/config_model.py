@@ -73,6 +73,10 @@ class Zone:
     zone: str
     image: str
     flavor: str
+    # What the image prints on its console once booted (a regex: the lab's TestVM `TESTVM READY`, cirros
+    # `login:`), and the prefix of its line listing its disks; None: the image can't say (no console checks).
+    console_ready: str | None = None
+    console_disks: str | None = None
 
 
 @dataclass(frozen=True)

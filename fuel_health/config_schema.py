@@ -175,7 +175,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "cluster.storage": STORAGE_KEYS,
     "cloud": ("name", "clouds_yaml", "auth", "region"),
     "hypervisors": HYPERVISORS,
-    "hypervisors.kvm": ("zone", "image", "flavor"),
+    "hypervisors.kvm": ("zone", "image", "flavor", "console_ready", "console_disks"),
     "hypervisors.vcenter": ("zone", "image", "flavor"),
     "vcenter": ("port", "insecure", "datacenter", "cafile"),
     "timeouts": tuple(TIMEOUT_DEFAULTS),
@@ -453,7 +453,8 @@ def _hypervisors(top: _Section, cluster: ClusterInfo, nodes: tuple[Node, ...],
     zones: dict[str, Zone | None] = {}
     kvm_needed = any(n.has_role("compute") for n in nodes) or not cluster.use_vcenter
     for hv in HYPERVISORS:
-        entry = sec.section(hv, ("zone", "image", "flavor"))
+        entry = sec.section(hv, ("zone", "image", "flavor", "console_ready", "console_disks") if hv == "kvm"
+                            else ("zone", "image", "flavor"))
         # The vCenter zone may default to vmware_attributes' az_name; the KVM zone is never guessed.
         default_zone = vcenter.az_name if hv == "vcenter" and vcenter else _REQUIRED
         if entry is None:
@@ -466,6 +467,8 @@ def _hypervisors(top: _Section, cluster: ClusterInfo, nodes: tuple[Node, ...],
             zone=entry.str_("zone", _ZONE_FIX[hv], default_zone),
             image=entry.str_("image", None, DEFAULT_IMAGES[hv]),
             flavor=entry.str_("flavor", None, DEFAULT_FLAVOR),
+            console_ready=entry.str_("console_ready", None, None) if hv == "kvm" else None,
+            console_disks=entry.str_("console_disks", None, None) if hv == "kvm" else None,
         )
     kvm, vc = zones["kvm"], zones["vcenter"]
     if kvm and vc and kvm.zone == vc.zone:

@@ -29,6 +29,11 @@ def deployment_tags(cfg: ClusterConfig) -> frozenset[str]:
     # What fuel-ostf could not say: which dual-hypervisor roles really exist.
     if cfg.nodes_with_role("compute") or (not c.use_vcenter and cfg.hypervisors.kvm is not None):
         tags.add("kvm_compute")
+    kvm = cfg.hypervisors.kvm
+    if kvm is not None and kvm.console_ready:
+        tags.add("kvm_console")  # the KVM image says on its console that it booted
+        if kvm.console_disks:
+            tags.add("kvm_console_disks")  # ...and which disks it sees
     if cfg.nodes_with_role("vcenter-compute"):
         tags.add("vcenter_compute_node")
     vmdk = cfg.nodes_with_role("cinder-vmdk")

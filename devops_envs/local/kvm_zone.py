@@ -19,6 +19,8 @@ APT_PACKAGES = ("qemu-system-x86", "libvirt-daemon", "libvirt-daemon-driver-qemu
                 "linux-image-cloud-amd64", "busybox-static", "cpio", "python3-libvirt", "qemu-utils")
 # The guest's kernel command line: serial console only, quiet (each line costs under TCG); a panic still shows.
 CMDLINE = "console=ttyS0 quiet"
+# What the suite's console checks wait for (fuel_health/steps/console.py), as TestVM prints it.
+CONSOLE = {"console_ready": testvm.READY_MARKER, "console_disks": testvm.DISKS_MARKER}
 
 
 def say(msg: str) -> None:

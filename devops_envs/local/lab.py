@@ -426,6 +426,8 @@ class Lab:
         """The suite's description of this cloud (docs/cluster-config.md)."""
         settings = topo.cluster["settings"]
         hypervisors: dict[str, Any] = {"kvm": {"zone": topo.kvm_zone, "image": "TestVM", "flavor": "m1.tiny"}}
+        if topo.kvm_virt == "libvirt":  # a real guest: the suite may read its console
+            hypervisors["kvm"].update(kvm_zone.CONSOLE)
         cfg: dict[str, Any] = {
             "cluster": {"id": topo.cluster.get("id", 1), "name": f"local-lab-{topo.name}", "release": "2026.2",
                         "mode": topo.cluster.get("mode", "multinode"), "net_provider": topo.cluster["net_provider"],
