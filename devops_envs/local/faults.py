@@ -43,9 +43,15 @@ class Fault:
     twin: tuple[str, ...] = ()
     # False: config edits are written but the services keep running on the old config (drift found only on restart).
     restart: bool = True
+    # Needs the real KVM zone (lab file `kvm_virt: libvirt`): libvirtd, QEMU guests, loop devices.
+    needs_libvirt: bool = False
+    # A flag file nodes/<last node with the role>/faults/<flag> that a service reads at start (libvirtd.py),
+    # set as (role, flag); the services named "<role>:<service>" in flag_restart restart on fault and heal.
+    flag: tuple[str, str] = ()
+    flag_restart: tuple[str, ...] = ()
 
     def applies_to(self, topo: Topology) -> bool:
-        return topo.use_vcenter or not self.needs_vcenter
+        return (topo.use_vcenter or not self.needs_vcenter) and (topo.kvm_virt == "libvirt" or not self.needs_libvirt)
 
 
 def _az(topo: Topology) -> str:
@@ -110,6 +116,13 @@ FAULTS: tuple[Fault, ...] = (
     Fault("cinder-scheduler-stopped", "cinder-scheduler is stopped", stop=("controller:cinder-scheduler",)),
     Fault("glance-api-stopped", "glance-api is stopped", stop=("controller:glance-api",)),
     Fault("keystone-stopped", "keystone is stopped: nothing can authenticate", stop=("controller:keystone",)),
+    Fault("libvirtd-stopped", "the KVM compute node's libvirtd is stopped (nova-compute runs on)",
+          stop=("compute:libvirtd",), needs_libvirt=True),
+    Fault("qemu-unusable", "the KVM compute node's QEMU binary is unusable (/usr/bin/qemu-system-x86_64 is /bin/false "
+          "for its libvirtd)", flag=("compute", "qemu-unusable"), flag_restart=("compute:libvirtd",),
+          needs_libvirt=True),
+    Fault("testvm-corrupted", "TestVM's ramdisk is corrupt: the guest's kernel panics at boot",
+          cloud=("corrupt-ramdisk", "TestVM"), heal_cloud=("heal-corrupt-ramdisk", "TestVM"), needs_libvirt=True),
     Fault("kvm-compute-unregistered", f"the config lists a KVM compute node ({PHANTOM_NODE}) that never registered "
           "with nova (never deployed)", phantom=("compute",)),
 )

@@ -63,6 +63,17 @@ def prepare(paths: LabPaths, topo: Topology) -> None:
             (paths.node_state(node.name) / "nova" / "instances").mkdir(parents=True, exist_ok=True)
 
 
+def set_flag(paths: LabPaths, topo: Topology, flag: tuple[str, str], on: bool) -> None:
+    """A lab fault's flag file on the last node with the role (read by that node's services at start)."""
+    role, name = flag
+    path = libvirtd.flag_path(paths, topo.nodes_with(role)[-1].name, name)
+    if on:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    else:
+        path.unlink(missing_ok=True)
+
+
 def images(paths: LabPaths) -> list[dict]:
     """Glance's view of TestVM: kernel (aki) and ramdisk (ari), and TestVM (qcow2, Fuel's name and format) that
     names them, so nova's libvirt driver boots it directly (testvm.py says why)."""

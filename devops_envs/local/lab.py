@@ -238,7 +238,8 @@ class Lab:
         fault = faults.by_name(name)
         topo = self._running_topology()
         if not fault.applies_to(topo):
-            raise LabError(f"fault {name} needs a vCenter zone; this lab ({topo.name}) has none")
+            need = "a real KVM zone (kvm_virt: libvirt)" if fault.needs_libvirt else "a vCenter zone"
+            raise LabError(f"fault {name} needs {need}; this lab ({topo.name}) has none")
         active = self.active_faults()
         if name in active:
             return fault
@@ -255,6 +256,9 @@ class Lab:
                 self._restart(sup, topo, self._config_services(topo, fault))
         if fault.cloud:
             self._fault_cloud_setup(topo, faults.cloud_args(fault, topo))
+        if fault.flag:
+            kvm_zone.set_flag(self.paths, topo, fault.flag, on=True)
+            self._restart(sup, topo, self._select(topo, fault.flag_restart))
         for twin in self._twins(topo, fault):
             self._start_twin(sup, twin)
         say(f"fault on: {name}: {fault.breaks}")
@@ -279,6 +283,9 @@ class Lab:
         all_svcs = self.services(topo)
         for fault in map(faults.by_name, healing):
             sup.stop(self._twins(topo, fault))
+            if fault.flag:
+                kvm_zone.set_flag(self.paths, topo, fault.flag, on=False)
+                sup.stop(self._select(topo, fault.flag_restart))  # started again below, without the flag
             if fault.config and fault.restart:
                 self._restart(sup, topo, self._config_services(topo, fault))
                 self._forget_stale_services(topo, fault, stale)

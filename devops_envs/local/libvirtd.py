@@ -34,6 +34,7 @@ cgroup_controllers = [ ]
 namespaces = [ ]
 remember_owner = 0
 """
+QEMU = "/usr/bin/qemu-system-x86_64"
 LIBVIRTD_CONF = """# Rendered by the local lab (devops_envs/local/libvirtd.py)
 unix_sock_group = "root"
 unix_sock_rw_perms = "0700"
@@ -101,15 +102,23 @@ def argv(paths: LabPaths, node: str) -> tuple[str, ...]:
              f"--pid-file {shlex.quote(str(root / 'run/libvirtd.pid'))}")
     # Its own hostname too: nova names the compute node after libvirt's hostname, and mirrors a zone's aggregate
     # into placement only for a resource provider named like the service's host (the node's name).
+    # The `qemu-unusable` fault: this node's libvirtd (only) finds /bin/false where QEMU should be.
+    flag = shlex.quote(str(flag_path(paths, node, "qemu-unusable")))
+    broken = f"if [ -e {flag} ]; then mount --bind /bin/false {QEMU}; fi"
     return ("/usr/bin/unshare", "--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c",
-            f"hostname {shlex.quote(node)} && {binds} && {exec_}")
+            f"hostname {shlex.quote(node)} && {binds} && {broken} && {exec_}")
+
+
+def flag_path(paths: LabPaths, node: str, name: str) -> Path:
+    return node_dir(paths, node) / "faults" / name
 
 
 def ready(paths: LabPaths, node: str) -> bool:
     """The daemon answers on its socket (it probes QEMU's capabilities first: a few seconds on a cold start)."""
     if not socket_path(paths, node).exists():
         return False
-    res = subprocess.run(["virsh", "-c", uri(paths, node), "version"], capture_output=True, timeout=20)
+    # `list`, not `version`: a daemon whose QEMU is broken (the qemu-unusable fault) still serves.
+    res = subprocess.run(["virsh", "-c", uri(paths, node), "list", "--name"], capture_output=True, timeout=20)
     return res.returncode == 0
 
 

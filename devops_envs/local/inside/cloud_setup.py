@@ -7,6 +7,7 @@ Every action is idempotent: `up` runs it on every start.
 """
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -225,7 +226,27 @@ def heal_delete_vm(conn, zone):
         conn.compute.wait_for_delete(server, wait=120, interval=1)
 
 
-FAULTS = {"disable-compute": fault_disable_compute, "aggregate-remove": fault_aggregate_remove,
+CORRUPT = "{}-ramdisk-corrupted"
+
+
+def fault_corrupt_ramdisk(conn, name):
+    """Point the image's ramdisk_id at random bytes: the guest's kernel finds no init and panics."""
+    image = conn.image.find_image(name, ignore_missing=False)
+    bad = conn.image.find_image(CORRUPT.format(name)) or conn.image.create_image(
+        name=CORRUPT.format(name), data=os.urandom(256 * 1024), disk_format="ari", container_format="ari",
+        visibility="public", wait=True, allow_duplicates=True)
+    conn.image.update_image(image, ramdisk_id=bad.id)
+
+
+def heal_corrupt_ramdisk(conn, name):
+    """Delete the corrupt ramdisk; `ready` points the image at its real one again."""
+    bad = conn.image.find_image(CORRUPT.format(name))
+    if bad is not None:
+        conn.image.delete_image(bad)
+
+
+FAULTS = {"corrupt-ramdisk": fault_corrupt_ramdisk, "heal-corrupt-ramdisk": heal_corrupt_ramdisk,
+          "disable-compute": fault_disable_compute, "aggregate-remove": fault_aggregate_remove,
           "delete-image": fault_delete_image, "drop-image-property": fault_drop_image_property,
           "delete-vm": fault_delete_vm, "heal-delete-vm": heal_delete_vm}
 
