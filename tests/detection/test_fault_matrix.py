@@ -17,6 +17,7 @@ from cloud import connect, named
 from suite_run import run_suite
 
 from devops_envs.local import faults
+from devops_envs.local.lab import Lab
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "fault-matrix.md"
 # Short step timeouts: a fault must fail fast, not by running out a generous production timeout.
@@ -170,6 +171,28 @@ MATRIX: dict[str, Expect] = {
          "configuration.test_cross_az_attach.test_cross_az_attach_is_off[node-99]"},
         r"no nova-compute registered as host node-99"),
 }
+
+# The real KVM zone's faults (lab file `kvm_virt: libvirt`, e.g. `up --topology dual_hv_libvirt`): its guest's
+# console is read (kvm_console tags), and what breaks QEMU breaks every KVM boot. They join the matrix only on
+# such a lab: on the stand-in KVM zone there is no libvirtd, QEMU or guest console to break.
+CONSOLE_BOOT = M + "kvm.test_instance_console.test_kvm_instance_console_boot"
+CONSOLE_VOLUME = M + "kvm.test_instance_console.test_kvm_instance_console_volume"
+KVM_BOOT_FAILED = r"Exhausted all hosts available for retrying build failures"
+LIBVIRT_MATRIX: dict[str, Expect] = {
+    # nova's libvirt driver disables its own service when the connection drops; a dead zone proves no filter.
+    "libvirtd-stopped": expect(SMOKE_KVM_BOOT | {CONSOLE_BOOT, CONSOLE_VOLUME, VMDK_IN_KVM,
+                                                 S + "test_nova_compute.test_kvm_nova_compute_up"},
+                               r"nova-compute on node-2 is disabled \(AUTO: Connection to libvirt lost",
+                               touches={S + "test_hypervisors.test_kvm_hypervisor_type"}),
+    "qemu-unusable": expect(SMOKE_KVM_BOOT | {CONSOLE_BOOT, CONSOLE_VOLUME,
+                                              S + "test_hypervisors.test_kvm_hypervisor_type"}, KVM_BOOT_FAILED,
+                            touches={S + "test_nova_compute.test_kvm_nova_compute_up", VMDK_IN_KVM}),
+    "testvm-corrupted": expect({CONSOLE_BOOT, CONSOLE_VOLUME}, r"kernel panicked \(Kernel panic - not syncing",
+                               touches={S + "test_images.test_kvm_image"} | SMOKE_KVM_BOOT),
+}
+_SAVED = Lab.default().topology()
+if _SAVED is not None and _SAVED.kvm_virt == "libvirt":
+    MATRIX.update(LIBVIRT_MATRIX)
 
 
 def function_of(test_id: str) -> str:
