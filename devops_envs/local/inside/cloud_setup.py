@@ -251,6 +251,26 @@ FAULTS = {"corrupt-ramdisk": fault_corrupt_ramdisk, "heal-corrupt-ramdisk": heal
           "delete-vm": fault_delete_vm, "heal-delete-vm": heal_delete_vm}
 
 
+def boot_marker(conn):
+    """Benchmark: boot TestVM in the zone; print seconds to ACTIVE and to the console's ready marker."""
+    image = conn.image.find_image("TestVM", ignore_missing=False)
+    flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
+    t0 = time.monotonic()
+    server = conn.compute.create_server(name="lab-bench-boot", image_id=image.id, flavor_id=flavor.id,
+                                        networks="none", availability_zone=SPEC["zone"])
+    try:
+        server = conn.compute.wait_for_server(server, status="ACTIVE", wait=120, interval=0.2)
+        active = time.monotonic() - t0
+        while SPEC["marker"] not in (conn.compute.get_server_console_output(server).get("output") or ""):
+            if time.monotonic() - t0 > 120:
+                sys.exit("no ready marker on the console after 120 s")
+            time.sleep(0.2)
+        say(f"{active:.1f} {time.monotonic() - t0:.1f}")
+    finally:
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, wait=120)
+
+
 def main():
     conn = connect()
     action = sys.argv[1]
@@ -267,6 +287,8 @@ def main():
         wait_down(conn)
     elif action == "purge-zone":
         purge_zone(conn)
+    elif action == "boot-marker":
+        boot_marker(conn)
     elif action in FAULTS:
         FAULTS[action](conn, *SPEC["args"])
         say(f"fault applied: {action} {' '.join(SPEC['args'])}")
