@@ -121,6 +121,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("qemu-unusable", "the KVM compute node's QEMU binary is unusable (/usr/bin/qemu-system-x86_64 is /bin/false "
           "for its libvirtd)", flag=("compute", "qemu-unusable"), flag_restart=("compute:libvirtd",),
           needs_libvirt=True),
+    Fault("no-free-loop-device", "the KVM cinder node finds no free loop device (its cinder-volume sees every "
+          "/dev/loop* as /dev/null)", flag=("cinder", "no-free-loop-device"), flag_restart=("cinder:cinder-volume",),
+          needs_libvirt=True),
     Fault("testvm-corrupted", "TestVM's ramdisk is corrupt: the guest's kernel panics at boot",
           cloud=("corrupt-ramdisk", "TestVM"), heal_cloud=("heal-corrupt-ramdisk", "TestVM"), needs_libvirt=True),
     Fault("kvm-compute-unregistered", f"the config lists a KVM compute node ({PHANTOM_NODE}) that never registered "

@@ -109,6 +109,15 @@ def argv(paths: LabPaths, node: str) -> tuple[str, ...]:
             f"hostname {shlex.quote(node)} && {binds} && {broken} && {exec_}")
 
 
+def without_loop_devices(paths: LabPaths, node: str, argv: tuple[str, ...]) -> tuple[str, ...]:
+    """Run argv in a mount namespace where, under the `no-free-loop-device` fault, every loop device node (and
+    loop-control) is /dev/null: `losetup --find` finds no free device, for this service only."""
+    flag = shlex.quote(str(flag_path(paths, node, "no-free-loop-device")))
+    hide = f"if [ -e {flag} ]; then for d in /dev/loop-control /dev/loop[0-9]*; do mount --bind /dev/null $d; done; fi"
+    return ("/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+            f"{hide}; exec {' '.join(shlex.quote(a) for a in argv)}")
+
+
 def flag_path(paths: LabPaths, node: str, name: str) -> Path:
     return node_dir(paths, node) / "faults" / name
 

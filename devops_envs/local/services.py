@@ -116,6 +116,8 @@ def openstack(paths: LabPaths, topo: Topology, node: Node) -> list[Service]:
         env = {"PYTHONPATH": str(paths.inside)} if name == "cinder-volume" and "cinder" in node.roles else {}
         if name == "nova-compute" and "compute" in node.roles and topo.kvm_virt == "libvirt":
             env = {"PYTHONPATH": str(libvirtd.pylibs(paths))}  # Debian's libvirt binding, nothing else
+        if name == "cinder-volume" and "cinder" in node.roles and topo.kvm_virt == "libvirt":
+            argv = libvirtd.without_loop_devices(paths, node.name, argv)
         out.append(Service(node.name, name, argv, OPENSTACK, env=env,
                            queue=rpc_queue(paths, topo, node, name, project)))
     return out
