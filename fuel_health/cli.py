@@ -136,7 +136,7 @@ def pytest_argv(args: argparse.Namespace, run_id: str, junit: str, allure_dir: s
             "--run-id", run_id, "--junitxml", junit, "--alluredir", allure_dir,
             "-o", "junit_suite_name=fuel-health", "--tb=short"]
     for flag, value in (("--cluster-config", args.config), ("--nailgun-url", args.nailgun_url),
-                        ("--cluster-id", args.cluster_id), ("--nailgun-token", args.nailgun_token),
+                        ("--cluster-id", args.cluster_id),
                         ("--set", args.sets), ("--hypervisor", args.hypervisor), ("-k", args.keyword),
                         ("-n", args.workers)):
         if value:

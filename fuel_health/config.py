@@ -4,7 +4,8 @@ Schema: docs/cluster-config.md (the contract with the local lab, which writes th
 
 Sources, first found wins (`load()`):
   1. an explicit file (`--cluster-config PATH` / `fuel-health --config PATH`);
-  2. Nailgun (`--nailgun-url URL --cluster-id N`, token in `--nailgun-token` or $FUEL_HEALTH_NAILGUN_TOKEN);
+  2. Nailgun (`--nailgun-url URL --cluster-id N`, token in $FUEL_HEALTH_NAILGUN_TOKEN or the file
+     `--nailgun-token-file` / $FUEL_HEALTH_NAILGUN_TOKEN_FILE names, never argv);
   3. $FUEL_HEALTH_CONFIG, then $FUEL_HEALTH_NAILGUN_URL + $FUEL_HEALTH_CLUSTER_ID;
   4. the local lab's file, $FUEL_LAB_HOME/fuel-health.yaml (default ~/.local/share/fuel-dualhv-lab/).
 

@@ -105,7 +105,7 @@ class NailgunClient:
             raise NailgunError(f"cannot reach {self.url}: {_reason(exc)}", "check --nailgun-url") from None
         if resp.status_code == 401:
             raise NailgunError(f"{method} {url}: HTTP {resp.status_code}",
-                               "pass a valid token (--nailgun-token / FUEL_HEALTH_NAILGUN_TOKEN)")
+                               "pass a valid token ($FUEL_HEALTH_NAILGUN_TOKEN or --nailgun-token-file)")
         if resp.status_code == 403:  # Nailgun also says 403 for a change a deployed (locked) cluster refuses
             raise NailgunError(f"{method} {url}: HTTP 403 {_brief(resp.text)}".rstrip(),
                                "check the token, or whether the cluster still allows this change")

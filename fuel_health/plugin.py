@@ -77,8 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--nailgun-url", dest="fh_nailgun_url", metavar="URL",
                     help="build the config from Nailgun, e.g. http://10.20.0.2:8000")
     group.addoption("--cluster-id", dest="fh_cluster_id", metavar="N", help="Fuel environment id (Nailgun)")
+    # Kept only to refuse it with the fix: a token in argv is visible in `ps` (tests/security).
     group.addoption("--nailgun-token", dest="fh_nailgun_token", metavar="TOKEN",
-                    help="keystone token for Nailgun; env FUEL_HEALTH_NAILGUN_TOKEN")
+                    help="refused (visible in ps): use $FUEL_HEALTH_NAILGUN_TOKEN or $FUEL_HEALTH_NAILGUN_TOKEN_FILE")
     group.addoption("--hypervisor", dest="fh_hypervisor", choices=("kvm", "vcenter"),
                     help="run only the checks of one hypervisor (plus those not specific to one)")
     group.addoption("--set", dest="fh_sets", metavar="SETS",
@@ -125,10 +126,12 @@ def _exit(message: str) -> None:
 def activate(config: pytest.Config, state: RunState, *, lazy: bool = False) -> bool:
     """Load the config once in this process and compute the tags; False if lazy and none exists."""
     opt = config.option
+    if opt.fh_nailgun_token:
+        _exit("--nailgun-token is refused: a token on the command line is visible in `ps`; "
+              "set $FUEL_HEALTH_NAILGUN_TOKEN or $FUEL_HEALTH_NAILGUN_TOKEN_FILE")
     try:
         state.cfg = config_mod.load(
             opt.fh_cluster_config, nailgun_url=opt.fh_nailgun_url, cluster_id=opt.fh_cluster_id,
-            nailgun_token=opt.fh_nailgun_token,
             overrides=config_mod.parse_assignments(opt.fh_config_set or []))
     except ConfigError as exc:
         if lazy and isinstance(exc, config_mod.NoConfigFound):

@@ -134,6 +134,17 @@ def test_nailgun_token_on_the_command_line_is_refused_in_one_line():
     assert TOKEN not in res.stderr
 
 
+def test_nailgun_token_as_a_pytest_option_is_refused_too(tmp_path):
+    """`pytest fuel_health/tests --nailgun-token T` (the plugin's own option) is refused like the CLI's."""
+    res = subprocess.run([str(Path(FUEL_HEALTH).with_name("pytest")), "-p", "no:cacheprovider", "--co", "-q",
+                          str(Path(config_mod.__file__).with_name("tests")), "--nailgun-url", "https://127.0.0.1:1",
+                          "--cluster-id", "1", "--nailgun-token", TOKEN], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert res.returncode == 3, res.stdout[-800:] + res.stderr[-800:]
+    out = res.stdout + res.stderr
+    assert "--nailgun-token is refused" in out and "FUEL_HEALTH_NAILGUN_TOKEN" in out and TOKEN not in out
+
+
 def test_a_bad_token_file_is_one_line(tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text("line one\nline two\n")
