@@ -68,7 +68,7 @@ def test_az_name_nova_is_refused():
 
 
 def test_unknown_lab_file():
-    with pytest.raises(LabError, match="known labs: dual_hv, kvm_only, kvm_vcenter_controllers"):
+    with pytest.raises(LabError, match="known labs: dual_hv, dual_hv_libvirt, kvm_only, kvm_vcenter_controllers"):
         topology.load("nope")
 
 
