@@ -297,7 +297,9 @@ def raw_config(client: NailgunClient, cluster_id: int, *,
         "vmware_attributes": vmware,
         "nodes": [{
             "name": _node_name(n),
-            "hostname": _node_name(n),
+            # nova registers a Fuel node's services under its FQDN (fuel-qa mitaka-eol
+            # fuelweb_test/tests/test_support_hugepages.py:69-74 pins and checks `OS-EXT-SRV-ATTR:host` == fqdn).
+            "hostname": n.get("fqdn") or _node_name(n),
             "roles": list(n["roles"]),
             "host": f"ssh://root@{n['ip']}" if n.get("ip") else f"ssh://root@{_node_name(n)}",
             "root": "/",

@@ -125,6 +125,8 @@ def test_dual_cluster_from_nailgun(httpserver):
         ("node-4", ("vcenter-compute",), "ssh://root@10.109.0.6"),
         ("node-5", ("cinder-vmdk",), "ssh://root@10.109.0.7"),
     ]
+    # The KVM sanity checks expect nova-compute under these names: Nailgun's fqdn, as nova registers it.
+    assert cfg.nodes[1].hostname == "node-2.test.domain.local"
     assert cfg.zone("kvm").zone == "nova" and cfg.zone("vcenter").zone == "vcenter"
     assert cfg.vcenter.host == "172.16.0.254" and cfg.vcenter.password.reveal() == "vc-pw"
     assert cfg.vcenter.nova_computes[0].target_node == "node-4"
