@@ -241,9 +241,18 @@ class FakeFuelMaster:
             raise Refused(400, "Cluster doesn't support vmware configuration")
         return 200, self.vmware
 
+    def has_compute_vmware_changes(self, cid: int) -> bool:
+        """FW 8.0 objects/cluster.py:1319-1332 has_compute_vmware_changes: a node of the cluster has compute-vmware
+        pending (pending_roles), or has it and is pending deletion. 8.0+ handlers/cluster.py (8.0:318-321,
+        9.0:401-404) answer 403 to a vmware_attributes PUT on a locked cluster unless this holds."""
+        return any("compute-vmware" in n["pending_roles"]
+                   or ("compute-vmware" in n["roles"] and n.get("pending_deletion"))
+                   for n in self.cluster_nodes(cid))
+
     def put_vmware(self, body: dict[str, Any], cid: str) -> tuple[int, dict[str, Any]]:
         """PUT vmware_attributes (replaces editable.value). FW api/v1/handlers/cluster.py: 400 when vCenter is
-        off; 6.1/7.0 (handlers/cluster.py:324): 403 on a locked cluster. 8.0+ validators/cluster.py
+        off; 6.1/7.0 (handlers/cluster.py:324): 403 on a locked cluster; 8.0/9.0 (handlers/cluster.py 8.0:318-321,
+        9.0:401-404): 403 on a locked cluster unless a compute-vmware node is pending. 8.0+ validators/cluster.py
         VmwareAttributesValidator: metadata may not change; on a locked cluster only editable_for_deployed
         fields (nova_computes) may change (_validate_updated_attributes) and a `controllers` nova_compute may be
         neither removed, changed nor added (check_operational_controllers_settings); always: empty or duplicate
@@ -253,7 +262,7 @@ class FakeFuelMaster:
         self.get_vmware(None, cid)
         locked = self.is_locked(c)
         when_locked = self.rules["after_deploy"]["vmware_when_locked"]
-        if locked and when_locked["status"] == 403:
+        if locked and (when_locked["status"] == 403 or not self.has_compute_vmware_changes(c)):
             raise Refused(403, "Environment attributes can't be changed after or during deployment.")
         new = (body.get("editable") or {})
         if "metadata" in new and new["metadata"] != self.vmware["editable"]["metadata"]:

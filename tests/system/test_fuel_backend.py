@@ -215,10 +215,23 @@ def test_a_controllers_nova_compute_cannot_move_on_deployed_8_0(eight):
         fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", moved_raw)
 
 
+def test_vmware_put_on_deployed_8_0_is_403_until_a_compute_vmware_node_is_pending(eight):
+    """fuel-web 8.0 api/v1/handlers/cluster.py:318-321 (9.0 :401-404) + objects/cluster.py:1319-1332
+    has_compute_vmware_changes: a locked cluster takes a vmware_attributes PUT only with compute-vmware pending."""
+    master, fuel, _ = eight
+    deploy_kvm(fuel, "kvm_vcenter_controllers")
+    current = {"editable": master.vmware["editable"]}
+    with pytest.raises(Exception, match=r"HTTP 403 .*Environment attributes can't be changed"):
+        fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", current)
+    fuel.add_nodes({"slave-04": ["compute-vmware"]})  # what our scenario does before its PUT
+    fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", current)
+
+
 def test_only_nova_computes_change_on_deployed_8_0(eight):
     """fuel-web 8.0 validators/cluster.py _validate_updated_attributes (editable_for_deployed: nova_computes)."""
     master, fuel, _ = eight
     deploy_kvm(fuel, "kvm_vcenter_controllers")
+    fuel.add_nodes({"slave-04": ["compute-vmware"]})  # else 403 first (handlers/cluster.py:318-321)
     changed = fuel.vmware_attributes()
     changed["availability_zones"][0]["vcenter_host"] = "10.0.0.9"
     with pytest.raises(VmwareSettingsError, match=r"^Fuel 8.0 lets only nova_computes change on a deployed cluster"):
