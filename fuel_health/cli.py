@@ -260,6 +260,9 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     try:
         done = resources.sweep(conn, prefix, args.run_id, dry_run=args.dry_run, timeout=cfg.timeouts.delete,
                                all_projects=args.all_projects)
+    except ValueError as exc:  # e.g. a domain-scoped token: no project to keep the sweep inside
+        print(f"fuel-health: cannot run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     except resources.CleanupFailed as exc:
         for line in exc.done:
             print(f"  {line}")

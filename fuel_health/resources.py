@@ -186,7 +186,8 @@ def sweep(conn: Any, prefix: str, run_id: str | None = None, dry_run: bool = Fal
     pattern = name_pattern(prefix, run_id)
     project = None if all_projects else getattr(conn, "current_project_id", None)
     if not all_projects and not project:
-        raise ValueError("cannot tell this connection's project: refusing to sweep (or pass all_projects)")
+        raise ValueError("cannot tell this connection's project (a domain-scoped login?): refusing to sweep; "
+                         "log in to a project, or sweep every project with --all-projects")
     by_prefix = run_id is None
 
     def mine(obj: Any, owner: str = "project_id") -> bool:

@@ -193,6 +193,16 @@ def test_sweep_dry_run_deletes_nothing():
     assert not any("production-db" in line or "customer-data" in line or "TestVM" in line for line in done)
 
 
+def test_sweep_without_a_project_refuses_before_touching_anything():
+    """A domain-scoped login has no project to keep the sweep inside: refused, nothing listed or deleted."""
+    cloud = FakeCloud()
+    cloud.current_project_id = None
+
+    with pytest.raises(ValueError, match="--all-projects"):
+        resources.sweep(cloud, "ostf", RUN)
+    assert cloud.log == []
+
+
 def test_delete_and_wait_waits_until_gone(monkeypatch):
     calls: list[str] = []
     monkeypatch.setattr(resources.waiters, "wait_for_delete",
