@@ -203,18 +203,23 @@ class FakeFuelMaster:
     # --- clusters ---
 
     def create_cluster(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """POST /clusters. FW/api/v1/validators/cluster.py + fixtures/openstack.yaml `modes`: only ha_compact
-        (400 otherwise); FW/objects/cluster.py get_network_manager: nova_network on 8.0+ raises
-        NovaNetworkNotSupported (400); the release must exist and be deployable."""
-        if body.get("mode") not in self.rules["modes"]:
-            raise Refused(400, f"Cluster mode {body.get('mode')!r} is not available for this release")
+        """POST /clusters. FW api/v1/validators/cluster.py _validate_mode (6.1:131-137, 8.0:223-225, 9.0:184-186):
+        `if mode and mode not in release.modes` -> 400, so a missing mode passes and the column default
+        ha_compact applies (FW db/sqlalchemy/models/cluster.py `mode` default). nova_network on 8.0+: FW
+        objects/cluster.py get_network_manager raises NovaNetworkNotSupported (8.0:436), which create (8.0:170-188)
+        does not convert, so the request ends as 500 (8.0 handlers/base.py content re-raises; 9.0
+        handlers/base.py:299-310 wraps it in a 500). The release must exist and be deployable."""
+        mode = body.get("mode")
+        if mode and mode not in self.rules["modes"]:
+            raise Refused(400, f"Cannot deploy in {mode} mode in current release. Need to be one of "
+                               f"{', '.join(self.rules['modes'])}")
         if body.get("net_provider") not in self.rules["net_providers"]:
-            raise Refused(400, "Nova network is not supported in current release")
+            raise Refused(500, "Nova network is not supported in current release")
         release = next((r for r in self.releases() if str(r["id"]) == str(body.get("release"))), None)
         if release is None or not release["is_deployable"]:
             raise Refused(400, f"Release {body.get('release')} is not deployable")
         cid = len(self.clusters) + 1
-        self.clusters[cid] = {"id": cid, "name": body["name"], "mode": body["mode"], "status": "new",
+        self.clusters[cid] = {"id": cid, "name": body["name"], "mode": mode or "ha_compact", "status": "new",
                               "net_provider": body["net_provider"], "release_id": int(body["release"]),
                               "net_segment_type": body.get("net_segment_type"), "is_customized": False,
                               "changes": [], "fuel_version": self.release}

@@ -113,15 +113,27 @@ def test_each_release_says_why_the_vcenter_compute_step_is_refused(httpserver, t
 # --- single rules: the double refuses, and our backend says so first ---
 
 def test_the_double_refuses_multinode_and_nova_network_on_8_0(eight):
-    """fuel-web 8.0 validators/cluster.py (modes) and objects/cluster.py:436 NovaNetworkNotSupported."""
+    """fuel-web 8.0 validators/cluster.py:223-225 _validate_mode (400); objects/cluster.py:436
+    NovaNetworkNotSupported, not converted by create (objects/cluster.py:170-188): a 500, not a 400."""
     master, fuel, _ = eight
-    for body, message in (({"name": "x", "release": 2, "mode": "multinode", "net_provider": "neutron"},
-                           "Cluster mode 'multinode' is not available"),
-                          ({"name": "x", "release": 2, "mode": "ha_compact", "net_provider": "nova_network"},
-                           "Nova network is not supported")):
-        with pytest.raises(Exception, match=f"HTTP 400 .*{message}"):
+    for body, status, message in (
+            ({"name": "x", "release": 2, "mode": "multinode", "net_provider": "neutron"}, 400,
+             "Cannot deploy in multinode mode in current release"),
+            ({"name": "x", "release": 2, "mode": "ha_compact", "net_provider": "nova_network"}, 500,
+             "Nova network is not supported")):
+        with pytest.raises(Exception, match=f"HTTP {status} .*{message}"):
             fuel.nailgun.create_cluster(body)
     assert master.clusters == {}
+
+
+@pytest.mark.parametrize("release", fixtures.RELEASES)
+def test_a_cluster_without_mode_gets_nailguns_default(httpserver, tmp_path, release):
+    """fuel-web validators/cluster.py _validate_mode (6.1:131-137, 9.0:184-186) checks `if mode and ...`: a POST
+    without mode is accepted and the column default ha_compact applies (db/sqlalchemy/models/cluster.py)."""
+    master, fuel, _ = start(httpserver, release, tmp_path)
+    provider = fixtures.release_rules(release)["net_providers"][0]
+    fuel.nailgun.create_cluster({"name": "x", "release": 2, "net_provider": provider})
+    assert master.clusters[1]["mode"] == "ha_compact"
 
 
 def test_create_cluster_sends_ha_compact_neutron_vlan_and_the_devops_networks(eight):
