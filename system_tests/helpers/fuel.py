@@ -170,7 +170,7 @@ class FuelDeployment(Deployment):
         """Nailgun's Cluster.is_locked for this release (fuel-web <tag>:nailgun/nailgun/db/sqlalchemy/models/
         cluster.py is_locked): by status, and on 6.1-8.0 also as soon as one node of the cluster is ready."""
         rule = self.rules["after_deploy"]
-        if cluster.get("status") in rule["locked_statuses"]:
+        if cluster.get("status") not in rule["unlocked_statuses"]:
             return True
         if rule.get("locked_if_a_node_is_ready"):
             nodes = self._api("list the cluster's nodes", lambda: self.nailgun.nodes(self.cluster_id))

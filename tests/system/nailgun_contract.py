@@ -189,10 +189,11 @@ class FakeFuelMaster:
         return [n for n in self.nodes.values() if n["cluster"] == cid]
 
     def is_locked(self, cid: int) -> bool:
-        """FW/db/sqlalchemy/models/cluster.py is_locked: by status (9.0: only while deploying); 6.1-8.0 also
-        once any node of the cluster is ready."""
+        """FW/db/sqlalchemy/models/cluster.py is_locked (6.1:124, 8.0:145-154, 9.0:144-152): locked unless the
+        status is in the release's allowed list (so update_error etc. lock too); 6.1-8.0 also once any node of
+        the cluster is ready."""
         rule = self.rules["after_deploy"]
-        if self.clusters[cid]["status"] in rule["locked_statuses"]:
+        if self.clusters[cid]["status"] not in rule["unlocked_statuses"]:
             return True
         return bool(rule.get("locked_if_a_node_is_ready")) and any(
             n["status"] == "ready" for n in self.cluster_nodes(cid))

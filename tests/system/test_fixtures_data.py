@@ -39,7 +39,7 @@ def test_every_release_file_cites_upstream_and_says_what_changes_after_deploymen
             listed = meta.get("conflicts") or []
             assert listed == "*" or set(listed) <= set(rules["roles"]), (release, name)
         after = rules["after_deploy"]
-        assert {"locked_statuses", "attributes_when_locked", "vmware_when_locked"} <= set(after)
+        assert {"unlocked_statuses", "attributes_when_locked", "vmware_when_locked"} <= set(after)
         assert rules["scenario"]["path"] in ("grow_later", "vcenter_first")
     assert [r for r in fixtures.RELEASES if "nova_network" in fixtures.release_rules(r)["net_providers"]] == [
         "6.1", "7.0"]

@@ -212,6 +212,18 @@ def test_9_0_takes_settings_again_once_the_cluster_is_operational(nine):
     assert master.attributes["editable"]["common"]["use_vcenter"]["value"] is True
 
 
+@pytest.mark.parametrize("status", ["update_error", "deployment"])
+def test_9_0_statuses_outside_the_allowed_list_lock_the_cluster(nine, status):
+    """fuel-web 9.0 db/sqlalchemy/models/cluster.py:144-152 is_locked: `status not in allowed_status` (error, new,
+    operational, stopped, partially_deployed), so update_error locks as well."""
+    master, fuel, _ = nine
+    deploy_kvm(fuel)
+    master.clusters[1]["status"] = status
+    assert master.is_locked(1) and fuel.facts().locked
+    with pytest.raises(Exception, match=r"HTTP 403 .*couldn't be changed"):
+        fuel.nailgun.update_attributes(1, {"common": {"use_vcenter": True}})
+
+
 def test_a_controllers_nova_compute_cannot_move_on_deployed_8_0(eight):
     """fuel-web 8.0 validators/cluster.py check_operational_controllers_settings."""
     master, fuel, _ = eight
