@@ -121,19 +121,28 @@ class KeystoneValidator:
 
         self._protocol = auth_token.AuthProtocol(accepted, conf)
 
-    def check(self, token: str) -> tuple[bool, str]:
-        """Return (valid, why not) for a token (blocking: keystone is asked unless cached)."""
+    def check(self, token: str) -> tuple[int, str]:
+        """Return (200, "") for a valid token, else (401 or 503, why); blocking: keystone is asked unless cached.
+
+        Only keystone's refusal is a 401: Fuel UI logs the user out on any 401 (fuel-ui 9.0
+        static/app.js:267-270), so a keystone that cannot answer must be a 503, never a 401.
+        keystonemiddleware answers 503 itself when keystone is unreachable, rather than raising.
+        """
         status: list[str] = []
         environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "adapter", "SERVER_PORT": "80",
                    "wsgi.url_scheme": "http", "HTTP_X_AUTH_TOKEN": token, "wsgi.input": None}
         try:
             body = b"".join(self._protocol(environ, lambda s, h, *a: status.append(s)))
-        except Exception as exc:  # keystone unreachable, misconfigured service user...
+        except Exception as exc:  # a misconfigured service user, a broken CA file...
             log.error("keystone token validation failed: %s", exc)
-            return False, f"cannot validate the token with keystone: {type(exc).__name__}"
-        if status[:1] == ["200 OK"] and body == b"ok":
-            return True, ""
-        return False, "X-Auth-Token is not valid (keystone refused it)"
+            return 503, f"cannot validate the token with keystone: {type(exc).__name__}"
+        code = status[0].split()[0] if status else ""
+        if code == "200":
+            return (200, "") if body == b"ok" else (401, "X-Auth-Token is not valid (keystone refused it)")
+        if code == "401":
+            return 401, "X-Auth-Token is not valid (keystone refused it)"
+        return 503, (f"cannot validate the token with keystone (HTTP {code or 'no answer'}): check that keystone "
+                     "answers and the adapter's --keystone-cloud user")
 
 
 class Guard:
@@ -172,9 +181,9 @@ class Guard:
             if not token:
                 await _deny(send, 401, "X-Auth-Token missing: this adapter validates keystone tokens", self.challenge)
                 return
-            ok, why = await anyio.to_thread.run_sync(self.keystone.check, token)
-            if not ok:
-                await _deny(send, 401 if "not valid" in why else 503, why, self.challenge)
+            code, why = await anyio.to_thread.run_sync(self.keystone.check, token)
+            if code != 200:
+                await _deny(send, code, why, self.challenge)
                 return
             _caller_token.set(token)
         body = await _read_body(receive, self.settings.max_body)

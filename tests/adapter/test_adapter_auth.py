@@ -5,6 +5,7 @@ Keystone auth runs against the lab's keystone in test_adapter_fuel_master.py.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -66,3 +67,18 @@ def test_host_allow_list_and_body_limit(serve, fake_config):
     assert big.status_code == 413 and chunked.status_code == 413
     assert big.json()["message"] == "request body over 1048576 bytes"
     assert server.call("GET", "/v1/testruns").status_code == 200  # still serving
+
+
+def test_keystone_that_cannot_answer_is_503_never_401(tmp_path):
+    """Fuel UI logs the user out on any 401 (fuel-ui 9.0 static/app.js:267-270): a keystone outage is a 503."""
+    from fuel_health.adapter.auth import KeystoneValidator, keystone_conf
+
+    clouds = tmp_path / "clouds.yaml"
+    auth = {"auth_url": f"http://127.0.0.1:{free_port()}/v3", "username": "ostf", "password": "pw",
+            "project_name": "services", "user_domain_name": "Default", "project_domain_name": "Default"}
+    clouds.write_text(json.dumps({"clouds": {"adapter": {"auth": auth}}}))  # JSON is YAML too
+    validator = KeystoneValidator(keystone_conf("adapter", clouds))
+
+    code, why = validator.check("a-token-nobody-can-check")
+
+    assert code == 503 and "cannot validate the token with keystone" in why, (code, why)
