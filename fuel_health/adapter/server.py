@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cluster-config", action="append", default=[], metavar="PATH", dest="cluster_configs",
                    help="a cluster config file (repeatable); default: the local lab's, unless --nailgun-url")
     p.add_argument("--nailgun-url", metavar="URL", help="ask Nailgun about clusters, e.g. http://10.20.0.2:8000")
-    p.add_argument("--nailgun-token", metavar="TOKEN", help="Nailgun token ($FUEL_HEALTH_NAILGUN_TOKEN)")
+    p.add_argument("--nailgun-token", metavar="TOKEN", help="refused (visible in ps): set $FUEL_HEALTH_NAILGUN_TOKEN")
     p.add_argument("--tests-dir", type=Path, metavar="DIR", help="test package directory (default: the suite)")
     p.add_argument("--log-dir", type=Path, metavar="DIR", help="pytest output and JUnit of each run")
     p.add_argument("--no-execute", action="store_true",
