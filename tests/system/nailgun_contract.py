@@ -274,6 +274,12 @@ class FakeFuelMaster:
         if "metadata" in new and new["metadata"] != self.vmware["editable"]["metadata"]:
             raise Refused(400, "Metadata shouldn't change")
         old_value, value = self.vmware["editable"]["value"], new.get("value") or {}
+        if "target_node" in self.rules["vmware"]["unique_nonempty"]:
+            for nc in _computes(value):  # FW 8.0 validators/cluster.py:455 (9.0:367) _get_target_node_id indexes
+                try:                     # target_node.current.id: a KeyError nothing converts, i.e. a 500
+                    nc["target_node"]["current"]["id"]
+                except (KeyError, TypeError) as exc:
+                    raise Refused(500, f"KeyError: {exc}") from None
         if self.rules["vmware"]["unique_nonempty"]:
             seen: dict[str, set[str]] = {k: set() for k in self.rules["vmware"]["unique_nonempty"]}
             for nc in _computes(value):
@@ -295,9 +301,10 @@ class FakeFuelMaster:
                 if name not in now:
                     raise Refused(400, f"Nova compute instance with target 'controllers' and vSphere cluster {name} "
                                        "couldn't be deleted from operational environment.")
-                if now[name] != nc:
-                    raise Refused(400, f"Parameter of nova compute instance with vSphere cluster name '{name}' "
-                                       "couldn't be changed")
+                changed = _changed_key(nc, now[name], compare_target=True)
+                if changed:
+                    raise Refused(400, f"Parameter '{changed}' of nova compute instance with vSphere cluster name "
+                                       f"'{name}' couldn't be changed")
             added = [n for n, nc in now.items() if n not in was and _target(nc) == "controllers"]
             if added:
                 raise Refused(400, "Nova compute instances with target 'controllers' couldn't be added to "
@@ -305,10 +312,14 @@ class FakeFuelMaster:
         by_target = {_target(nc): nc for nc in _computes(value)}
         for node in self.cluster_nodes(c):
             if node["status"] == "ready" and "compute-vmware" in node["roles"]:
-                old = {_target(nc): nc for nc in _computes(old_value)}.get(node["hostname"])
-                if by_target.get(node["hostname"]) is None or by_target[node["hostname"]] != old:
-                    raise Refused(400, f"The following compute-vmware node couldn't be deleted or changed: "
-                                       f"{node['hostname']}")
+                old = {_target(nc): nc for nc in _computes(old_value)}.get(node["hostname"]) or {}
+                if by_target.get(node["hostname"]) is None:
+                    raise Refused(400, f"The following compute-vmware node couldn't be deleted from vSphere "
+                                       f"cluster: {node['hostname']}")
+                changed = _changed_key(old, by_target[node["hostname"]], compare_target=False)
+                if changed:
+                    raise Refused(400, f"Parameter '{changed}' of nova compute instance with target node "
+                                       f"'{node['hostname']}' couldn't be changed")
         self.vmware = {"editable": {"metadata": self.vmware["editable"]["metadata"], "value": value}}
         return 200, self.vmware
 
@@ -507,8 +518,21 @@ def _computes(value: dict[str, Any]) -> list[dict[str, Any]]:
     return [nc for az in value.get("availability_zones") or [] for nc in az.get("nova_computes") or []]
 
 
+def _changed_key(stored: dict[str, Any], sent: dict[str, Any], *, compare_target: bool) -> str | None:
+    """The first STORED key whose sent value differs; keys only in `sent` are not looked at, target_node is
+    compared by current.id (FW 8.0 validators/cluster.py:664-676 check_operational_controllers_settings) or
+    skipped (:623-631 check_operational_node_settings)."""
+    for key, was in stored.items():
+        if key == "target_node":
+            if compare_target and _target(stored) != _target(sent):
+                return key
+        elif was != sent.get(key):
+            return key
+    return None
+
+
 def _target(nc: dict[str, Any]) -> str:
-    if "target_node" not in nc:  # 6.1: no such field, every vCenter nova-compute runs on the controllers
+    if "target_node" not in nc:  # 6.1/7.0 only (8.0+ answer 500 first): the vCenter nova-compute is on controllers
         return "controllers"
     return str(((nc.get("target_node") or {}).get("current") or {}).get("id") or "")
 

@@ -251,6 +251,43 @@ def test_vmware_put_on_deployed_8_0_is_403_until_a_compute_vmware_node_is_pendin
     fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", current)
 
 
+def test_deployed_nova_computes_are_compared_by_stored_keys_and_target_id(eight):
+    """fuel-web 8.0 validators/cluster.py:664-676 check_operational_controllers_settings compares only the STORED
+    keys, target_node by current.id (labels, options and extra keys sent do not count); :623-631 the same for a
+    deployed compute-vmware node's nova_compute. A changed stored key is still refused."""
+    master, fuel, _ = eight
+    deploy_kvm(fuel, "kvm_vcenter_controllers")
+    fuel.add_nodes({"slave-04": ["compute-vmware"]})
+    editable = master.vmware["editable"]
+    nc = editable["value"]["availability_zones"][0]["nova_computes"][0]
+    nc["target_node"] = {"current": {"id": "controllers", "label": "Controllers"}, "options": []}
+    nc["extra_key"] = "kept"
+    fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", {"editable": editable})
+    nc["datastore_regex"] = "changed.*"
+    with pytest.raises(Exception, match=r"HTTP 400 .*Parameter 'datastore_regex' of nova compute instance with "
+                                        r"vSphere cluster name 'Cluster1' couldn't be changed"):
+        fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", {"editable": editable})
+
+
+def test_a_nova_compute_without_target_node_is_a_500_on_8_0_and_9_0(httpserver, tmp_path):
+    """fuel-web 8.0 validators/cluster.py:455 (9.0:367) _get_target_node_id indexes target_node: a KeyError, 500.
+    Only 6.1 has no target_node field; 7.0's validator never reads it."""
+    for release, status in (("7.0", 200), ("8.0", 500), ("9.0", 500)):
+        httpserver.clear()
+        master, fuel, _ = start(httpserver, release, tmp_path)
+        fuel.create_cluster("kvm_only")
+        fuel.update_settings({"common": {"use_vcenter": True}})
+        editable = master.vmware["editable"]
+        nc = editable["value"]["availability_zones"][0]["nova_computes"][0]
+        nc.update(vsphere_cluster="Cluster1", service_name="vmcluster1")
+        del nc["target_node"]
+        if status == 200:
+            fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", {"editable": editable})
+        else:
+            with pytest.raises(Exception, match=r"HTTP 500 .*KeyError: 'target_node'"):
+                fuel.nailgun.request("PUT", "clusters/1/vmware_attributes", {"editable": editable})
+
+
 def test_only_nova_computes_change_on_deployed_8_0(eight):
     """fuel-web 8.0 validators/cluster.py _validate_updated_attributes (editable_for_deployed: nova_computes)."""
     master, fuel, _ = eight
