@@ -62,6 +62,8 @@ def check_booted(ctx: RunContext, server: Any) -> int:
     zone = ctx.zone("kvm")
     assert zone.console_ready
     wait_for(ctx, server, zone.console_ready, "ready marker")
+    if zone.console_disks:  # the boot-time disk list follows the marker: only lines after it are changes
+        wait_for(ctx, server, re.escape(zone.console_disks), "first disk list")
     return len(output(ctx, server))
 
 
@@ -80,7 +82,8 @@ def wait_disks(ctx: RunContext, server: Any, after: int, change: str, volume: An
     while True:
         text = output(ctx, server)
         now = disks(text[after:], prefix)
-        if now is not None and (len(now) > len(before) if change == "added" else len(now) < len(before)):
+        # A disk name that is new (or gone), not a longer list: a boot-time line must not count as the attach.
+        if now is not None and (set(now) - set(before) if change == "added" else set(before) - set(now)):
             return now, len(text)
         if time.monotonic() > deadline:
             raise AssertionError(

@@ -490,3 +490,34 @@ def test_a_volume_missing_from_the_vm_disks_is_flagged(make_ctx):
     with pytest.raises(AssertionError, match=r"VM s1 has no disk for volume .* \(v1\) \(its 1 disk\(s\) have uuids "
                                              r"root-disk\)"):
         vcenter.check_disk_attached(make_ctx(), vm, vol())
+
+
+class ScriptedConsole:
+    """nova's os-getConsoleOutput over time: each call returns the next (growing) log, then the last."""
+
+    def __init__(self, *logs: str) -> None:
+        self.logs = list(logs)
+
+    def get_server_console_output(self, server_id):
+        return {"output": self.logs.pop(0) if len(self.logs) > 1 else self.logs[0]}
+
+
+def console_ctx(*logs: str) -> NS:
+    zone = NS(console_ready="TESTVM READY", console_disks="TESTVM DISKS:", image="TestVM")
+    return NS(conn=NS(compute=ScriptedConsole(*logs)), timeouts=NS(boot=1, attach=1), zone=lambda hv: zone)
+
+
+def test_the_boot_time_disk_list_is_not_taken_for_an_attached_disk():
+    """The marker can be read before the guest's first disk line: that line must not pass as the new disk."""
+    from fuel_health.steps import console
+
+    booting = "TESTVM READY\n"
+    booted = booting + "TESTVM DISKS: vda \n"
+    ctx = console_ctx(booting, booting, booted)  # the disk line comes a poll after the marker
+    after = console.check_booted(ctx, NS(id="s1", name="x"))
+    assert after == len(booted)
+    with pytest.raises(AssertionError, match="never saw a disk added"):
+        console.wait_disks(ctx, NS(id="s1", name="x"), after, "added", NS(id="v1"))
+
+    ctx = console_ctx(booted + "TESTVM DISKS: vda vdb \n")
+    assert console.wait_disks(ctx, NS(id="s1", name="x"), len(booted), "added", NS(id="v1"))[0] == ["vda", "vdb"]
