@@ -297,6 +297,11 @@ def check_every_node_consumes(queue: str, found: dict[str, set[int]], unowned: l
                              f"{_shown(found, unowned)}): the pair runs on one node only, and the next failure of "
                              "that node stops every VMDK volume; start or restart cinder-volume on "
                              f"{', '.join(missing)} and check its log for AMQP errors")
+    strangers = sorted(set(found) - {n.name for n in expected})
+    if strangers:  # e.g. the KVM cinder node with the pair's `host` copied into its config
+        raise AssertionError(f"RPC queue {queue} is also consumed by cinder-volume on {', '.join(strangers)}, "
+                             f"which is not a cinder-vmdk node ({_shown(found, unowned)}): it takes the pair's "
+                             f"requests; fix [DEFAULT] host in its cinder.conf and restart it")
     if unowned:
         raise AssertionError(f"RPC queue {queue} has consumers that are no cinder-volume of {names} "
                              f"({_shown(found, unowned)}): another service registered with the pair's host takes "

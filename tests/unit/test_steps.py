@@ -521,3 +521,19 @@ def test_the_boot_time_disk_list_is_not_taken_for_an_attached_disk():
 
     ctx = console_ctx(booted + "TESTVM DISKS: vda vdb \n")
     assert console.wait_disks(ctx, NS(id="s1", name="x"), len(booted), "added", NS(id="v1"))[0] == ["vda", "vdb"]
+
+
+def test_the_cinder_vmdk_queue_must_be_consumed_by_the_pair_and_only_by_it():
+    from fuel_health.steps import ha
+
+    pair = [NS(name="node-5"), NS(name="node-6")]
+    queue = "cinder-volume.cinder-vmdk@vmdk"
+    assert ha.check_every_node_consumes(queue, {"node-5": {11}, "node-6": {12}}, [], pair)
+    with pytest.raises(AssertionError, match="node-6: no cinder-volume consumes"):
+        ha.check_every_node_consumes(queue, {"node-5": {11, 13}}, [], pair)  # one node, two consumers
+    with pytest.raises(AssertionError, match="also consumed by cinder-volume on node-3, which is not a cinder-vmdk"):
+        ha.check_every_node_consumes(queue, {"node-5": {11}, "node-6": {12}, "node-3": {9}}, [], pair)
+    with pytest.raises(AssertionError, match="no cinder-volume of node-5, node-6"):
+        ha.check_every_node_consumes(queue, {"node-5": {11}, "node-6": {12}}, [("10.0.0.9", 40000)], pair)
+    with pytest.raises(AssertionError, match="has no consumer"):
+        ha.check_every_node_consumes(queue, {}, [], pair)
