@@ -242,6 +242,18 @@ def _public_endpoint(net: Mapping[str, Any], nodes: list[dict[str, Any]]) -> str
     return None
 
 
+def _storage(editable: Mapping[str, Any], use_vcenter: bool, nodes: list[dict[str, Any]]) -> dict[str, bool]:
+    """The storage flags. No Fuel release has a storage.volumes_vmdk setting (fuel-web 6.1-9.0
+    nailgun/nailgun/fixtures/openstack.yaml: none; removed by "Remove VMware vCenter settings out of the Settings
+    tab"): VMDK volumes are on when vCenter is on and a cinder-vmware node is deployed (fuel-library 9.0
+    openstack_tasks/manifests/roles/cinder.pp:100). A volumes_vmdk value, when present (fuel-ostf style
+    clusters), is still read as is."""
+    flags = {k: bool(_value(editable, "storage", k, False)) for k in STORAGE_KEYS}
+    if "volumes_vmdk" not in (editable.get("storage") or {}):
+        flags["volumes_vmdk"] = use_vcenter and any("cinder-vmware" in (n.get("roles") or []) for n in nodes)
+    return flags
+
+
 def _node_name(node: Mapping[str, Any]) -> str:
     # Nailgun's "name" is a UI label ("Untitled (8a:5f)"); target_node and fuel-qa use node-<id>.
     return node.get("hostname") or f"node-{node['id']}"
@@ -287,7 +299,7 @@ def raw_config(client: NailgunClient, cluster_id: int, *,
                                   if provider == "nova_network" else None),
             "libvirt_type": _value(editable, "common", "libvirt_type"),
             "use_vcenter": use_vcenter,
-            "storage": {k: bool(_value(editable, "storage", k, False)) for k in STORAGE_KEYS},
+            "storage": _storage(editable, use_vcenter, nodes),
             "additional_components": sorted(
                 name for name, item in (editable.get("additional_components") or {}).items()
                 if isinstance(item, Mapping) and item.get("value") is True),

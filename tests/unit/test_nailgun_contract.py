@@ -49,10 +49,10 @@ ATTRIBUTES = {"editable": {
         "libvirt_type": {"value": "qemu", "type": "radio", "values": [{"data": "kvm"}, {"data": "qemu"}]},
         "use_vcenter": {"value": True, "type": "hidden"},
     },
+    # No storage.volumes_vmdk: fuel-web 6.1-9.0 nailgun/nailgun/fixtures/openstack.yaml has none.
     "storage": {
         "metadata": {"label": "Storage", "weight": 60},
         "volumes_lvm": {"value": True, "type": "checkbox"},
-        "volumes_vmdk": {"value": True, "type": "checkbox"},
         "volumes_ceph": {"value": False, "type": "checkbox"},
         "images_ceph": {"value": False, "type": "checkbox"},
         "images_vcenter": {"value": False, "type": "checkbox"},
@@ -151,7 +151,6 @@ def test_login_gets_a_keystone_token_first(httpserver):
 def test_kvm_only_cluster_never_asks_for_vmware_attributes(httpserver):
     attributes = copy.deepcopy(ATTRIBUTES)
     attributes["editable"]["common"]["use_vcenter"]["value"] = False
-    attributes["editable"]["storage"]["volumes_vmdk"]["value"] = False
     # Older releases wrap node lists in {"objects": [...]}; a multinode cluster has no VIP at all.
     network = {k: v for k, v in NETWORK.items() if k not in ("public_vip", "vips", "management_vip")}
     serve(httpserver, attributes=attributes, nodes={"objects": NODES[:2]}, network=network)
@@ -194,3 +193,25 @@ def test_bad_token_says_what_to_do(httpserver):
 def test_unreachable_nailgun():
     with pytest.raises(nailgun.NailgunError, match=r"^nailgun: cannot reach http://127.0.0.1:9"):
         nailgun.from_nailgun("http://127.0.0.1:9", 1, token=TOKEN, timeout=2)
+
+
+@pytest.mark.parametrize(("use_vcenter", "nodes", "stored", "want"), [
+    (True, NODES, None, True),               # vCenter on + a deployed cinder-vmware node: VMDK volumes
+    (True, NODES[:3], None, False),          # no cinder-vmware node yet
+    (False, NODES, None, False),             # vCenter off: the role does nothing
+    (True, NODES[:3], True, True),           # fuel-ostf style cluster with the attribute: read as is
+    (True, NODES, False, False),
+])
+def test_volumes_vmdk_comes_from_use_vcenter_and_a_cinder_vmware_node(httpserver, use_vcenter, nodes, stored,
+                                                                      want):
+    """No release 6.1-9.0 has storage.volumes_vmdk (fuel-web <tag>:nailgun/nailgun/fixtures/openstack.yaml)."""
+    attributes = copy.deepcopy(ATTRIBUTES)
+    attributes["editable"]["common"]["use_vcenter"]["value"] = use_vcenter
+    if stored is not None:
+        attributes["editable"]["storage"]["volumes_vmdk"] = {"value": stored, "type": "checkbox"}
+    serve(httpserver, attributes=attributes, nodes=nodes)
+
+    cfg = nailgun.from_nailgun(httpserver.url_for("/"), 1, token=TOKEN)
+
+    assert cfg.cluster.storage.volumes_vmdk is want
+    assert ("volumes_vmdk" in deployment_tags(cfg)) is want
