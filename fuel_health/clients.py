@@ -214,6 +214,12 @@ def preflight(cfg: ClusterConfig, timeout: float = 5.0) -> Preflight:
                 result.down[exc.endpoint] = str(exc)
                 result.lines.append(f"DOWN: {exc} (the checks that need it fail, the others run)")
                 continue
+            except (CannotRun, ConfigError):
+                raise
+            except Exception as exc:  # anything unforeseen from a login: its endpoint's checks fail, in one line
+                result.down[name] = f"{name}: the preflight login failed: {_short(exc)}"
+                result.lines.append(f"DOWN: {result.down[name]} (the checks that need it fail, the others run)")
+                continue
             result.lines.append(line)
             if name == "keystone":
                 result.auth_state = state
@@ -284,9 +290,10 @@ def _check_vcenter(cfg: ClusterConfig, timeout: float) -> str:
     try:
         with vcenter_session(cfg, timeout=timeout):
             pass
-    except vim.fault.InvalidLogin:
-        raise CannotRun(f"vCenter at {where} refused user {vc.username} "
-                        "(check vcenter_username / vcenter_password in vmware_attributes)") from None
+    except (vim.fault.InvalidLogin, vim.fault.NoPermission, vim.fault.NotAuthenticated) as exc:
+        # The caller's side: wrong, locked or unprivileged credentials (the 401 of vCenter), not a sick vCenter.
+        raise CannotRun(f"vCenter at {where} refused user {vc.username} ({type(exc).__name__}: check "
+                        "vcenter_username / vcenter_password in vmware_attributes, and the user's role)") from None
     except ssl.SSLError as exc:
         raise CannotRun(f"vCenter at {where}: TLS verification failed ({_short(exc)}); "
                         "set vcenter.insecure: true for a self-signed lab certificate") from None

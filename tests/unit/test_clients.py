@@ -140,6 +140,17 @@ def test_preflight_keystone_answering_5xx_is_down(kvm_raw, httpserver):
     assert found.down["keystone"].startswith(f"keystone at {base} answers HTTP 503")
 
 
+def test_preflight_login_failing_unforeseen_is_that_endpoints_failure_not_a_traceback(kvm_raw, monkeypatch):
+    """Whatever a login raises that nobody foresaw fails that endpoint's checks in one line (was INTERNALERROR)."""
+    def boom(cfg, timeout):
+        raise RuntimeError("keystoneauth had a bad day\nwith a second line")
+
+    monkeypatch.setattr(clients, "_keystone_login", boom)
+    found = clients.preflight(config.build(kvm_raw), timeout=5)
+    assert found.down["keystone"] == ("keystone: the preflight login failed: keystoneauth had a bad day "
+                                      "with a second line")
+
+
 def test_global_request_id_is_a_valid_request_id():
     rid = clients.global_request_id("3fa2c01b")
     assert rid.startswith("req-3fa2c01b-") and len(rid) == len("req-") + 36
