@@ -181,9 +181,10 @@ class Runner:
     def restart(self, run_id: int, test_ids: Sequence[str], cluster: Cluster, creds: OsCreds | None) -> None:
         """Run some tests of a finished run again (default: every test it did not have disabled).
 
-        As fuel-ostf 9.0:fuel_plugin/ostf_adapter/storage/models.py:376-394 and :181-188: a named test the run
-        has not seen is added when it is of the run's set and applies to the cluster now (Fuel UI sends every
-        checked test: fuel-ui 9.0:static/views/cluster_page_tabs/healthcheck_tab.js:157-163); other ids are
+        fuel-ostf 9.0 (fuel_plugin/ostf_adapter/storage/models.py:376-394, :181-188) only reset the rows the run
+        already had and ignored other ids. Fuel UI sends every checked test (fuel-ui 9.0:static/views/
+        cluster_page_tabs/healthcheck_tab.js:157-163), so ours goes further, as issue 11 asks: a named test the
+        run has not seen is added when it is of the run's set and applies to the cluster now; other ids are still
         ignored. Without credentials, a run whose credentials the adapter no longer holds is refused.
         """
         catalog = self.catalog.get()
