@@ -11,7 +11,7 @@ from typing import TextIO
 
 from devops_envs.local import render, services, supervisor
 from devops_envs.local.errors import LabError
-from devops_envs.local.paths import LabPaths
+from devops_envs.local.paths import LabPaths, make_private_dir, open_private
 from devops_envs.local.topology import Topology
 
 DATABASES = ("keystone", "placement", "glance", "cinder", "neutron", "nova_api", "nova", "nova_cell0")
@@ -19,10 +19,10 @@ DATABASES = ("keystone", "placement", "glance", "cinder", "neutron", "nova_api",
 
 def prepare_dirs(paths: LabPaths, topo: Topology) -> None:
     """Data folders each service expects to exist; the lab home is private (0700) from its creation."""
-    paths.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dir(paths.home)
     rabbit = paths.data / "rabbitmq"
     for d in (paths.run, paths.logs, rabbit / "mnesia", rabbit / "log", paths.data / "shared", paths.data / "images"):
-        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dir(d)
     (rabbit / "enabled_plugins").write_text("[].\n")
     (rabbit / "rabbitmq.conf").write_text("listeners.tcp.default = 127.0.0.1:5672\n")
     (rabbit / "rabbitmq-env.conf").touch()
@@ -142,5 +142,4 @@ def run(cmd: list[str], log: Path, env: dict[str, str] | None = None, ok_codes: 
 
 def private_log(path: Path) -> TextIO:
     """Open a log for appending, 0600 from its creation (tools print connection URLs, tracebacks)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")  # noqa: SIM115
+    return open_private(path)

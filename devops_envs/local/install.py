@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from devops_envs.local.errors import LabError
-from devops_envs.local.paths import HERE, LabPaths
+from devops_envs.local.paths import HERE, LabPaths, open_private
 
 # qemu-utils: cinder converts qcow2 images into KVM-zone volumes with qemu-img, as on a real KVM cloud.
 APT_PACKAGES = ("rabbitmq-server", "mariadb-server", "golang-go", "golang-github-vmware-govmomi-dev", "sudo",
@@ -42,7 +42,7 @@ def ensure_apt(log: Path) -> None:
         raise LabError(f"missing Debian packages: {' '.join(missing)} (run as root, or apt-get install them)")
     say(f"apt-get install {' '.join(missing)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as out:
+    with open_private(log) as out:
         steps = [["apt-get", "update", "-qq"],
                  ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", "--no-install-recommends",
                   *missing]]
@@ -85,7 +85,7 @@ def ensure_vcsim(paths: LabPaths, log: Path) -> None:
 
 
 def run(cmd: list[str], log: Path) -> None:
-    with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as out:
+    with open_private(log) as out:
         out.write(f"$ {' '.join(cmd)}\n")
         out.flush()
         if subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT).returncode != 0:

@@ -5,9 +5,27 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "fuel-dualhv-lab"
 HERE = Path(__file__).resolve().parent
+
+
+def open_private(path: Path, mode: str = "a") -> IO[Any]:
+    """Open a log for appending, 0600 whether it is new or not (logs can carry a URL or a traceback with a secret).
+
+    O_CREAT's mode only applies to a new file: a log left by an older lab keeps its mode, so fchmod it too.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, mode)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create a folder 0700, and tighten it if an older lab made it with another mode."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
 
 
 @dataclass(frozen=True)

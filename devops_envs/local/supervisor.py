@@ -18,7 +18,7 @@ import psutil
 
 from devops_envs.local import libvirtd
 from devops_envs.local.errors import LabError
-from devops_envs.local.paths import LabPaths
+from devops_envs.local.paths import LabPaths, open_private
 from devops_envs.local.services import RABBIT_BIN, RABBIT_NODE, Service, rabbit_env
 
 
@@ -77,7 +77,7 @@ class Supervisor:
         env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": f"{self.paths.bin}:/usr/sbin:/usr/bin:/sbin:/bin",
                **secret_env}
         # 0600 from creation: a service's log can carry a URL or a traceback with a secret in it.
-        with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
+        with open_private(log, "ab") as out:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                     env=env, cwd=self.paths.home, start_new_session=True)
         self.pidfile(svc).write_text(str(proc.pid))
