@@ -34,6 +34,10 @@ class Deployment(ABC):
     # One line each, printed by `--show-plan`: how this backend realises the steps (no lab or API touched).
     plan_notes: ClassVar[tuple[str, ...]]
     release: str = DEFAULT_RELEASE  # backends set it per instance (--release)
+    # True: VMDK volumes can be turned on before any cinder-vmdk node exists (the lab's storage.volumes_vmdk),
+    # and the vCenter volume tests then apply and fail. False (Fuel): no release has such a setting, VMDK
+    # volumes come with the cinder-vmware nodes, so those tests do not apply before them.
+    vmdk_before_cinder_nodes: ClassVar[bool] = True
 
     @abstractmethod
     def create_cluster(self, template: str) -> None:

@@ -105,11 +105,16 @@ class OstfApi:
             raise OstfError(f"OSTF adapter {method} {url}: answer is not JSON") from None
 
 
+# Template settings our local lab takes but no Fuel release has: realised by roles on Fuel, never PUT.
+NOT_NAILGUN_SETTINGS = frozenset({("storage", "volumes_vmdk")})
+
+
 class FuelDeployment(Deployment):
     """Deployment on a Fuel master (Nailgun + OSTF adapter) whose slaves are fuel-devops nodes."""
 
     backend = "fuel"
     plan_notes: ClassVar[tuple[str, ...]] = _PLAN_NOTES
+    vmdk_before_cinder_nodes: ClassVar[bool] = False  # no storage.volumes_vmdk on Fuel: NOT_NAILGUN_SETTINGS
 
     def __init__(self, nailgun: NailgunClient, devops: DevopsEnv, settings: FuelSettings, *,
                  ostf: OstfApi | None = None, sleep: Callable[[float], None] = time.sleep,
@@ -302,7 +307,15 @@ class FuelDeployment(Deployment):
         self.log(f"network configuration from the fuel-devops pools: {', '.join(sorted(pools))}")
 
     def update_settings(self, settings: Mapping[str, Mapping[str, Any]]) -> None:
-        """Change settings values, keeping the others; a locked cluster's refusal is said before the PUT."""
+        """Change settings values, keeping the others; a locked cluster's refusal is said before the PUT.
+
+        storage.volumes_vmdk is not sent: no Fuel release has it (fuel-web 6.1-9.0 nailgun/nailgun/fixtures/
+        openstack.yaml; removed by "Remove VMware vCenter settings out of the Settings tab"), Nailgun would
+        store it without effect. VMDK volumes come with use_vcenter and the cinder-vmware nodes (fuel-library
+        9.0 openstack_tasks/manifests/roles/cinder.pp:100), as fuel_health/nailgun.py reads them back."""
+        settings = {g: {k: v for k, v in items.items() if (g, k) not in NOT_NAILGUN_SETTINGS}
+                    for g, items in settings.items()}
+        settings = {g: items for g, items in settings.items() if items}
         if not settings:
             return
         if self.facts().locked:

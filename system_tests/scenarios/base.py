@@ -109,7 +109,8 @@ def run_ostf_for(d: Deployment, test_sets: Collection[str], timeout: float) -> O
     add_cinder_vmdk_ha) the vCenter volume tests may fail, and only they: any other failure fails the step."""
     roles = d.node_roles()
     expected: list[str] = []
-    if path_of(d) == "vcenter_first" and not any("cinder-vmdk" in r for r in roles.values()):
+    if path_of(d) == "vcenter_first" and d.vmdk_before_cinder_nodes \
+            and not any("cinder-vmdk" in r for r in roles.values()):
         expected = vmdk_volume_tests(test_sets)
         print(f"[system_tests] Fuel {d.release}: volumes_vmdk is on before any cinder-vmdk node: "
               f"{len(expected)} vCenter volume test(s) may fail", flush=True)

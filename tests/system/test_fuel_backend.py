@@ -92,9 +92,12 @@ def test_the_whole_scenario_runs_green_against_the_strict_double(each, tmp_path)
         assert value["availability_zones"][0]["cinder"] == {"enable": True}  # Nailgun's key survived our PUTs
         assert ("target_node" in value["availability_zones"][0]["nova_computes"][0]) == (release == "7.0")
     assert roles["node-5"] == roles["node-6"] == ["cinder-vmware"]
-    assert master.attributes["editable"]["storage"]["volumes_vmdk"]["value"] is True
-    put_attrs = [m for m, p, _ in master.requests if (m, p) == ("PUT", "/api/clusters/1/attributes")]
-    assert len(put_attrs) == (3 if release == "9.0" else 1)  # 6.1-8.0: only before the first deploy
+    # No release has storage.volumes_vmdk: never sent; VMDK volumes came with use_vcenter + cinder-vmware nodes.
+    assert "volumes_vmdk" not in master.attributes["editable"]["storage"]
+    assert {"volumes_vmdk", "cinder_vmdk_ha"} <= master.cluster_tags(1)
+    put_attrs = [b for m, p, b in master.requests if (m, p) == ("PUT", "/api/clusters/1/attributes")]
+    assert all("volumes_vmdk" not in (b["editable"].get("storage") or {}) for b in put_attrs)
+    assert len(put_attrs) == (2 if release == "9.0" else 1)  # 6.1-8.0: only before the first deploy
 
 
 def test_each_release_says_why_the_vcenter_compute_step_is_refused(httpserver, tmp_path):
@@ -190,6 +193,23 @@ def test_6_1_silently_drops_an_unknown_role_so_we_refuse_it_loudly(httpserver, t
     assert master.nodes[4]["pending_roles"] == []  # accepted, 200, and gone
     with pytest.raises(RoleRestrictionError, match=r"role compute-vmware does not exist in Fuel 6.1"):
         fuel.add_nodes({"slave-05": ["compute-vmware"]})
+
+
+def test_volumes_vmdk_is_no_nailgun_setting_vmdk_comes_with_the_cinder_vmware_role(nine):
+    """No release 6.1-9.0 has storage.volumes_vmdk (fuel-web <tag>:nailgun/nailgun/fixtures/openstack.yaml): a PUT
+    of it is stored without effect; our backend never sends it; use_vcenter + a cinder-vmware node turn VMDK on."""
+    master, fuel, _ = nine
+    deploy_kvm(fuel)
+    assert "volumes_vmdk" not in master.attributes["editable"]["storage"]
+    fuel.nailgun.update_attributes(1, {"storage": {"volumes_vmdk": True}})  # an unknown key: stored, no effect
+    assert "volumes_vmdk" not in master.cluster_tags(1)
+    before = len(master.requests)
+    fuel.update_settings({"storage": {"volumes_vmdk": True}})
+    assert master.requests[before:] == []  # nothing to send
+    fuel.update_settings({"common": {"use_vcenter": True}})
+    fuel.add_nodes({"slave-05": ["cinder-vmware"]})
+    fuel.deploy_changes(600)
+    assert {"volumes_vmdk", "cinder_vmdk_node"} <= master.cluster_tags(1)
 
 
 def test_settings_on_a_locked_cluster_are_403_and_we_refuse_before(eight):
@@ -419,7 +439,7 @@ def test_without_our_own_lock_check_the_double_still_refuses_with_nailguns_403(e
     fuel._facts = None
     with pytest.raises(DeploymentError, match=r"^update settings: .*HTTP 403 .*couldn't be changed after or during "
                                               r"deployment"):
-        fuel.update_settings({"storage": {"volumes_vmdk": True}})
+        fuel.update_settings({"common": {"use_vcenter": True}})
     assert master.refusals[-1][0] == 403
 
 
