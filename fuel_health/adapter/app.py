@@ -180,6 +180,12 @@ def build_router(adapter: Adapter) -> APIRouter:
             run = found[item.id]
             if run is None:
                 raise NotFound(f"no test run {item.id}")
+        # All or none, as POST: a refused restart must not leave the items before it started (Fuel UI sends
+        # one item per set and shows only the error: fuel-ui 9.0 healthcheck_tab.js:136-170).
+        for item in items:
+            if item.status != "stopped":
+                cluster = adapter.clusters.get(found[item.id].cluster_id)  # type: ignore[union-attr]
+                adapter.runner.check_restart(item.id, item.tests or [], cluster, item.creds())
         for item in items:
             if item.status == "stopped":
                 adapter.runner.stop(item.id)

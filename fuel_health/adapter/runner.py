@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fuel_health import resources
 from fuel_health.adapter import models as m
 from fuel_health.adapter.auth import caller_token
-from fuel_health.adapter.catalog import CatalogSource, Entry
+from fuel_health.adapter.catalog import Catalog, CatalogSource, Entry
 from fuel_health.adapter.clusters import Cluster
 from fuel_health.adapter.reporter import DB_ENV  # how pytest gets the database URL (kept out of `ps`)
 from fuel_health.adapter.schemas import OsCreds
@@ -191,23 +191,8 @@ class Runner:
         with self.lock:
             with self.sessions.begin() as s:
                 run = self._get(s, run_id)
-                if run.status == m.RUN_RUNNING:
-                    raise Conflict(f"test run {run_id} is still running: stop it first or wait")
-                self._check_idle(s, run.cluster_id, run.testset, but=run_id)
-                posted = (run.meta or {}).get("ostf_os_access_creds") or {}
-                given = creds is not None and bool(creds.ostf_os_username or creds.ostf_os_password)
-                if posted and not given and run_id not in self._creds:
-                    raise Conflict(f"test run {run_id} ran as {posted.get('ostf_os_username')}, whose password this "
-                                   f"adapter no longer holds (it restarted since): send ostf_os_access_creds again")
+                wanted, given = self._restart_plan(s, run, test_ids, cluster, creds, catalog)
                 by_id = {t.test_id: t for t in run.tests}
-                applies = {e.meta.id for e in cluster.tests(catalog, run.testset)}
-                wanted = [t for t in dict.fromkeys(test_ids) if t in catalog.by_id and (t in applies or (
-                    t in by_id and catalog.by_id[t].meta.test_set == run.testset))]
-                if not test_ids:
-                    wanted = [t.test_id for t in run.tests if t.status != m.DISABLED and t.test_id in catalog.by_id]
-                if not wanted:
-                    raise NotFound(f"none of the tests asked for is in test set {run.testset} for cluster "
-                                   f"{run.cluster_id}: nothing to rerun in test run {run_id}")
                 position = max((t.position for t in run.tests), default=-1)
                 for test_id in wanted:
                     entry = catalog.by_id[test_id]
@@ -229,6 +214,33 @@ class Runner:
             if given:
                 self._creds[run_id] = creds  # type: ignore[assignment]
             self._launch(run_id, cluster)
+
+    def check_restart(self, run_id: int, test_ids: Sequence[str], cluster: Cluster, creds: OsCreds | None) -> None:
+        """Raise what restart() would refuse, changing nothing: a PUT list is checked whole before any run starts."""
+        with self.lock, self.sessions() as s:
+            self._restart_plan(s, self._get(s, run_id), test_ids, cluster, creds, self.catalog.get())
+
+    def _restart_plan(self, s: Session, run: m.TestRun, test_ids: Sequence[str], cluster: Cluster,
+                      creds: OsCreds | None, catalog: Catalog) -> tuple[list[str], bool]:
+        """Return (the tests to rerun, whether credentials were posted), or raise Conflict/NotFound."""
+        if run.status == m.RUN_RUNNING:
+            raise Conflict(f"test run {run.id} is still running: stop it first or wait")
+        self._check_idle(s, run.cluster_id, run.testset, but=run.id)
+        posted = (run.meta or {}).get("ostf_os_access_creds") or {}
+        given = creds is not None and bool(creds.ostf_os_username or creds.ostf_os_password)
+        if posted and not given and run.id not in self._creds:
+            raise Conflict(f"test run {run.id} ran as {posted.get('ostf_os_username')}, whose password this "
+                           f"adapter no longer holds (it restarted since): send ostf_os_access_creds again")
+        by_id = {t.test_id: t for t in run.tests}
+        applies = {e.meta.id for e in cluster.tests(catalog, run.testset)}
+        wanted = [t for t in dict.fromkeys(test_ids) if t in catalog.by_id and (t in applies or (
+            t in by_id and catalog.by_id[t].meta.test_set == run.testset))]
+        if not test_ids:
+            wanted = [t.test_id for t in run.tests if t.status != m.DISABLED and t.test_id in catalog.by_id]
+        if not wanted:
+            raise NotFound(f"none of the tests asked for is in test set {run.testset} for cluster "
+                           f"{run.cluster_id}: nothing to rerun in test run {run.id}")
+        return wanted, given
 
     def stop(self, run_id: int) -> None:
         """Interrupt a run: its waiting tests become `stopped` now, the running one once cleanup is done.

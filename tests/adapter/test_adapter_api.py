@@ -96,6 +96,21 @@ def test_restart_reruns_only_the_named_tests(serve, fake_config):
     assert server.ok("GET", "/v1/testruns") == [again]
 
 
+def test_a_put_list_with_a_refused_restart_starts_none_of_them(serve, fake_config):
+    """All or none, as POST: Fuel UI sends one item per set and shows only the error (healthcheck_tab.js:136-170)."""
+    server = serve(configs=(fake_config,), env={"FAKE_SLOW_SECONDS": "60"})
+    sanity = server.wait(server.post_run("sanity")["id"])
+    smoke = server.post_run("smoke", tests=[f"{SMOKE}.test_slow"])  # still running: its restart is refused
+
+    res = server.call("PUT", "/v1/testruns", [{"id": sanity["id"], "status": "restarted"},
+                                              {"id": smoke["id"], "status": "restarted"}])
+
+    assert res.status_code == 409 and f"test run {smoke['id']} is still running" in res.json()["message"]
+    assert server.ok("GET", f"/v1/testruns/{sanity['id']}") == sanity  # not relaunched behind the error
+    server.ok("PUT", "/v1/testruns", [{"id": smoke["id"], "status": "stopped"}])
+    server.wait(smoke["id"], timeout=30)
+
+
 def test_a_new_test_module_is_served_without_a_restart(serve, fake_config, tmp_path):
     suite = tmp_path / "suite" / "ostf_fake"
     shutil.copytree(FAKE_SUITE, suite, ignore=shutil.ignore_patterns("__pycache__"))
