@@ -447,6 +447,18 @@ def _target_node(nc: _Section, nodes: tuple[Node, ...]) -> str:
     return match[0].name
 
 
+def _regex(entry: _Section, key: str) -> str | None:
+    """A regular expression the checks will search with: a typo is a config error now, not a traceback later."""
+    pattern = entry.str_(key, None, None)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(entry.p(key), f"{pattern!r} is not a regular expression ({exc})",
+                              "e.g. 'login:' or 'TESTVM READY'") from None
+    return pattern
+
+
 def _hypervisors(top: _Section, cluster: ClusterInfo, nodes: tuple[Node, ...],
                  vcenter: VCenter | None) -> Hypervisors:
     sec = top.section("hypervisors", HYPERVISORS) or _Section({}, "hypervisors")
@@ -467,7 +479,7 @@ def _hypervisors(top: _Section, cluster: ClusterInfo, nodes: tuple[Node, ...],
             zone=entry.str_("zone", _ZONE_FIX[hv], default_zone),
             image=entry.str_("image", None, DEFAULT_IMAGES[hv]),
             flavor=entry.str_("flavor", None, DEFAULT_FLAVOR),
-            console_ready=entry.str_("console_ready", None, None) if hv == "kvm" else None,
+            console_ready=_regex(entry, "console_ready") if hv == "kvm" else None,
             console_disks=entry.str_("console_disks", None, None) if hv == "kvm" else None,
         )
     kvm, vc = zones["kvm"], zones["vcenter"]

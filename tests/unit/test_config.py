@@ -127,6 +127,8 @@ ERRORS = [
     ("name and auth", lambda r: _set(r, {"auth_url": "x"}, "cloud", "auth"),
      "cloud: both name and auth are set"),
     ("unknown section", lambda r: _set(r, {}, "hypervisor"), "hypervisor: unknown key"),
+    ("console pattern not a regex", lambda r: _set(r, "login:(", "hypervisors", "kvm", "console_ready"),
+     "hypervisors.kvm.console_ready: 'login:(' is not a regular expression"),
     ("duplicate node", lambda r: r["nodes"].append({"name": "node-1", "roles": ["compute"]}),
      "nodes[node-1].name: duplicate node name"),
 ]
