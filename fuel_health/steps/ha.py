@@ -239,6 +239,12 @@ def queue_consumers(ctx: RunContext, vhost: str, queues: set[str]) -> dict[str, 
 _SS_LINE = re.compile(r"^\s*\d+\s+\d+\s+\[?([^\s\]]+?)\]?:(\d+)\s+\S+\s+users:\((.*)\)\s*$")
 
 
+def socket_pids(users: str) -> list[int]:
+    """The pids in ss's `users:` field: `(("cinder-volume",pid=1234,fd=12))` today, `(("cinder-volume",1234,12))`
+    from the iproute2 3.12 of Fuel 6.1-8.0's Ubuntu 14.04 nodes."""
+    return [int(pid) for pid in re.findall(r'\("[^"]*",(?:pid=)?(\d+),', users)]
+
+
 def socket_owners(ctx: RunContext, node: Node, service: str, peers: set[Peer]) -> dict[Peer, Owner]:
     """Which of the peers are sockets of the service's processes on this node."""
     host = clients.node_host(ctx.cfg, node)
@@ -251,8 +257,8 @@ def socket_owners(ctx: RunContext, node: Node, service: str, peers: set[Peer]) -
         if m:
             peer = (m.group(1).removeprefix("::ffff:"), int(m.group(2)))
             if peer in peers:
-                for pid in re.findall(r"pid=(\d+)", m.group(3)):
-                    by_pid.setdefault(int(pid), []).append(peer)
+                for pid in socket_pids(m.group(3)):
+                    by_pid.setdefault(pid, []).append(peer)
     if not by_pid:
         return {}
     ps = host.run("ps -ww -o pid=,args= -p %s", ",".join(map(str, by_pid)))

@@ -537,3 +537,11 @@ def test_the_cinder_vmdk_queue_must_be_consumed_by_the_pair_and_only_by_it():
         ha.check_every_node_consumes(queue, {"node-5": {11}, "node-6": {12}}, [("10.0.0.9", 40000)], pair)
     with pytest.raises(AssertionError, match="has no consumer"):
         ha.check_every_node_consumes(queue, {}, [], pair)
+
+
+@pytest.mark.parametrize("users", ['users:(("cinder-volume",pid=1234,fd=12),("cinder-volume",pid=99,fd=3))',
+                                   'users:(("cinder-volume",1234,12),("cinder-volume",99,3))'])
+def test_ss_owners_are_read_from_new_and_old_iproute2(users):
+    from fuel_health.steps import ha
+
+    assert ha.socket_pids(users) == [1234, 99]
