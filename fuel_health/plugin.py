@@ -16,7 +16,6 @@ All state lives in `config.stash`: nothing module-global, so xdist workers share
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import sys
 import threading
@@ -365,10 +364,15 @@ class _RunPlugin:
             # Ctrl-C can land between a create call and the registration of its cleanup: sweep this run's
             # names too. A sweep error must never hide the interrupt itself.
             cfg = self.state.cfg
-            with contextlib.suppress(Exception):
+            try:
                 for line in resources.sweep(clients.openstack_connection(cfg), cfg.resource_prefix,
-                                            self.state.run_id):
+                                            self.state.run_id, timeout=cfg.timeouts.delete):
                     sys.stderr.write(f"fuel-health: interrupted run, swept: {line}\n")
+            except resources.CleanupFailed as exc:
+                for line in exc.errors:
+                    sys.stderr.write(f"fuel-health: interrupted run, sweep failed: {line}\n")
+            except Exception as exc:  # noqa: BLE001 - said in one line, never hiding the interrupt itself
+                sys.stderr.write(f"fuel-health: interrupted run, sweep failed: {' '.join(str(exc).split())}\n")
         if not self.state.active or _is_worker(self.config):
             return
         # Nothing to check here, or a test module that does not import: "cannot run", not healthy/interrupted.

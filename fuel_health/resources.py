@@ -252,7 +252,22 @@ def sweep(conn: Any, prefix: str, run_id: str | None = None, dry_run: bool = Fal
     return done
 
 
+# cinder deletes only a settled volume. A sweep can meet one still `creating`: a Ctrl-C that landed between the
+# create call and the registration of its cleanup, which is the window the interrupted run's sweep is for.
+SETTLED = frozenset({"available", "in-use", "error", "error_restoring", "error_extending", "error_managing"})
+
+
 def _detach_and_delete(conn: Any, volume: Any, timeout: float) -> None:
+    if getattr(volume, "status", None) not in SETTLED:
+        get = lambda: conn.block_storage.get_volume(volume.id)  # noqa: E731 - the waiter's getter
+        try:
+            volume = waiters.wait_for_status(get, ready=SETTLED, failed=frozenset(), timeout=timeout,
+                                             what=f"volume {volume.name} ({volume.id}) settling")
+        except waiters.WaitTimeout:
+            if get().status != "creating":
+                raise
+            conn.block_storage.delete_volume(volume, force=True)  # never scheduled (cinder-scheduler down)
+            return
     # Attachments left after our servers are gone are stale ones to our own servers: detach first.
     for attachment in getattr(volume, "attachments", None) or []:
         server_id = attachment.get("server_id")

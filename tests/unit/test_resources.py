@@ -193,6 +193,31 @@ def test_sweep_dry_run_deletes_nothing():
     assert not any("production-db" in line or "customer-data" in line or "TestVM" in line for line in done)
 
 
+def test_sweep_waits_for_a_volume_still_being_created_then_deletes_it():
+    """A Ctrl-C between the create call and its cleanup registration leaves a `creating` volume for the sweep:
+    cinder refuses to delete it until it settles."""
+    cloud = FakeCloud()
+    cloud.vols = {"v9": NS(id="v9", name=f"ostf-{RUN}-main-volume-1", status="creating", attachments=[])}
+    polls = []
+
+    def get_volume(vid):  # available on the second poll, as a VMDK volume about 1.5 s after the create call
+        polls.append(vid)
+        vol = cloud._get(cloud.vols, vid)
+        vol.status = "available" if len(polls) >= 2 else "creating"
+        return vol
+
+    def delete_volume(v, force=False):
+        assert cloud.vols[v.id].status == "available", "cinder refuses to delete a volume still creating"
+        cloud.log.append(f"delete volume {v.id}")
+        del cloud.vols[v.id]
+
+    cloud.get_volume, cloud.delete_volume = get_volume, delete_volume
+    done = resources.sweep(cloud, "ostf", RUN, timeout=10)
+
+    assert "delete volume v9" in cloud.log and f"deleted volume ostf-{RUN}-main-volume-1 (v9)" in done
+    assert not cloud.vols and len(polls) >= 2
+
+
 def test_sweep_without_a_project_refuses_before_touching_anything():
     """A domain-scoped login has no project to keep the sweep inside: refused, nothing listed or deleted."""
     cloud = FakeCloud()
