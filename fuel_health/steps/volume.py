@@ -16,6 +16,7 @@ from fuel_health.steps import compute, http_error
 SIZE_GB = 1
 # Statuses in which cinder lets a volume be deleted (anything else: wait for it to get there first).
 DELETABLE = frozenset({"available", "error", "error_restoring", "error_extending", "error_managing"})
+ATTACHING = frozenset({"reserved", "attaching"})  # cinder's states while nova attaches the volume
 CROSS_AZ_MESSAGE = "not in the same availability_zone"
 # nova since Liberty says "...are not in the same availability_zone"; Juno/Kilo said "...not in same availability_zone".
 _CROSS_AZ_RE = re.compile(r"not in (the )?same availability[_ ]zone", re.IGNORECASE)
@@ -143,6 +144,11 @@ def remove(ctx: RunContext, volume: Any) -> None:
         fresh = _get(ctx, volume)
     except os_exc.NotFoundException:
         return
+    if fresh.status in ATTACHING:
+        # An attach in flight (a Ctrl-C mid-attach): it shows no attachment yet and ends in-use, so waiting
+        # for `available` would wait forever. Let it land, then detach what it attached.
+        fresh = waiters.wait_for_status(lambda: _get(ctx, volume), ready=DELETABLE | {"in-use"}, failed=(),
+                                        timeout=ctx.timeouts.attach, what=f"{label(volume)} finishing its attach")
     for attachment in fresh.attachments or []:
         # NotFound: the server is gone already and detaches asynchronously; waiting below covers it.
         if attachment.get("server_id"):

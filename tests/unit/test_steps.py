@@ -545,3 +545,38 @@ def test_ss_owners_are_read_from_new_and_old_iproute2(users):
     from fuel_health.steps import ha
 
     assert ha.socket_pids(users) == [1234, 99]
+
+
+def test_cleanup_of_a_volume_caught_mid_attach_detaches_it_once_the_attach_lands(make_ctx):
+    """A Ctrl-C between nova's attach call and the registration of its detach: the volume is `attaching` with no
+    attachment yet, then in-use; the cleanup must detach it, not wait for `available` that never comes."""
+    volumes, compute = FakeVolumes(), FakeCompute()
+    attached = NS(id="v1", name="ostf-v", status="in-use", attachments=[{"server_id": "s1"}])
+    volumes.volumes["v1"] = [NS(id="v1", name="ostf-v", status="attaching", attachments=[]), attached, attached]
+    detached: list[tuple[str, str]] = []
+
+    def delete_volume_attachment(server_id, volume_id):
+        detached.append((server_id, volume_id))
+        volumes.volumes["v1"] = [NS(id="v1", name="ostf-v", status="available", attachments=[])]
+
+    deleted: list[str] = []
+
+    def delete_volume(vid, force=False):
+        deleted.append(vid)
+        volumes.volumes["v1"] = [os_exc.NotFoundException]
+
+    compute.delete_volume_attachment, volumes.delete_volume = delete_volume_attachment, delete_volume
+    real_get = volumes.get_volume
+
+    def get_volume(volume_id):
+        answer = real_get(volume_id)
+        if answer is os_exc.NotFoundException:
+            raise os_exc.NotFoundException()
+        return answer
+
+    volumes.get_volume = get_volume
+    ctx = make_ctx(compute, volumes)
+
+    volume.remove(ctx, NS(id="v1", name="ostf-v"))
+
+    assert detached == [("s1", "v1")] and deleted == ["v1"]
