@@ -25,17 +25,18 @@ def say(msg: str) -> None:
     print(f"[lab] {msg}", flush=True)
 
 
-def missing_apt_packages() -> list[str]:
+def missing_apt_packages(packages: tuple[str, ...] = APT_PACKAGES) -> list[str]:
     out = []
-    for pkg in APT_PACKAGES:
+    for pkg in packages:
         res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
         if "install ok installed" not in res.stdout:
             out.append(pkg)
     return out
 
 
-def ensure_apt(log: Path) -> None:
-    missing = missing_apt_packages()
+def ensure_apt(log: Path, packages: tuple[str, ...] = APT_PACKAGES) -> None:
+    """Install the Debian packages that are missing (root only), logging apt's output privately."""
+    missing = missing_apt_packages(packages)
     if not missing:
         return
     if os.geteuid() != 0:

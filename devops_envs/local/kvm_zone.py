@@ -6,11 +6,7 @@ out loop devices (inside/lab_volume.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-
-from devops_envs.local import libvirtd, testvm
-from devops_envs.local.errors import LabError
+from devops_envs.local import install, libvirtd, testvm
 from devops_envs.local.paths import LabPaths
 from devops_envs.local.services import Service
 from devops_envs.local.topology import Topology
@@ -23,34 +19,9 @@ CMDLINE = "console=ttyS0 quiet"
 CONSOLE = {"console_ready": testvm.READY_MARKER, "console_disks": testvm.DISKS_MARKER}
 
 
-def say(msg: str) -> None:
-    print(f"[lab] {msg}", flush=True)
-
-
-def missing_packages() -> list[str]:
-    out = []
-    for pkg in APT_PACKAGES:
-        res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
-        if "install ok installed" not in res.stdout:
-            out.append(pkg)
-    return out
-
-
 def ensure_installed(paths: LabPaths) -> None:
     """Debian's QEMU, libvirt and the TestVM's ingredients; the libvirt binding for nova; TestVM built."""
-    missing = missing_packages()
-    log = paths.logs / "install.log"
-    if missing:
-        if os.geteuid() != 0:
-            raise LabError(f"missing Debian packages: {' '.join(missing)} (run as root, or apt-get install them)")
-        say(f"apt-get install {' '.join(missing)}")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as out:
-            for cmd in (["apt-get", "update", "-qq"],
-                        ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", "--no-install-recommends",
-                         *missing]):
-                if subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env).returncode != 0:
-                    raise LabError(f"{' '.join(cmd[:2])} failed for {' '.join(missing)} (see {log})")
+    install.ensure_apt(paths.logs / "install.log", APT_PACKAGES)
     libvirtd.ensure_qemu_user()
     libvirtd.ensure_pylibs(paths)
     testvm.build(paths.data / "images")
