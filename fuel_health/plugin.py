@@ -355,8 +355,16 @@ class _RunPlugin:
         if report.failed:
             self.state.collect_errors += 1
 
-    @pytest.hookimpl(trylast=True)  # after pytest's own teardown of every fixture
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    # A wrapper around pytest's own teardown of every fixture, so what follows runs even when a fixture's
+    # cleanup raised there (e.g. after an interrupt): the sweep below is for exactly that case.
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Any:
+        try:
+            return (yield)
+        finally:
+            self._finish(session, exitstatus)
+
+    def _finish(self, session: pytest.Session, exitstatus: int) -> None:
         errors = run_pending(self.state)
         for line in errors:
             sys.stderr.write(f"fuel-health: cleanup failed: {line}\n")
