@@ -55,6 +55,14 @@ class Lab:
             return None
         return yaml.safe_load(self.paths.state.read_text())
 
+    def connect(self, compute_api_version: str | None = None) -> Any:
+        """An openstacksdk connection to the lab's cloud, from its clouds.yaml (for the project's own tests)."""
+        import openstack  # the suite's venv has it; the lab's CLI does not need it
+
+        config = openstack.config.OpenStackConfig(config_files=[str(self.paths.clouds_yaml)])
+        extra = {"compute_api_version": compute_api_version} if compute_api_version else {}
+        return openstack.connection.Connection(config=config.get_one(CLOUD_NAME), **extra)
+
     def topology(self) -> Topology | None:
         state = self.saved_state()
         return topology.from_dict(state["topology"], where=str(self.paths.state)) if state else None

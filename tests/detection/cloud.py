@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import openstack
 
-from devops_envs.local.lab import CLOUD_NAME, Lab
+from devops_envs.local.lab import Lab
 
 
 def connect(lab: Lab) -> openstack.connection.Connection:
-    config = openstack.config.OpenStackConfig(config_files=[str(lab.paths.clouds_yaml)])
-    return openstack.connection.Connection(config=config.get_one(CLOUD_NAME))
+    return lab.connect()
 
 
 def named(conn: openstack.connection.Connection, start: str) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import openstack
 import pytest
 
-from devops_envs.local.lab import CLOUD_NAME, Lab
+from devops_envs.local.lab import Lab
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,6 @@ def lab() -> Lab:
 
 @pytest.fixture(scope="session")
 def conn(lab: Lab) -> Iterator[openstack.connection.Connection]:
-    config = openstack.config.OpenStackConfig(config_files=[str(lab.paths.clouds_yaml)])
-    conn = openstack.connection.Connection(config=config.get_one(CLOUD_NAME), compute_api_version="2.37")
+    conn = lab.connect(compute_api_version="2.37")
     yield conn
     conn.close()
