@@ -106,6 +106,11 @@ FAULTS: tuple[Fault, ...] = (
           config=(ConfigEdit("cinder", "cinder/cinder.conf", "database", "connection",
                              lambda t: "mysql+pymysql://cinder_typo:stale-password@127.0.0.1:3306/cinder"),),
           restart=False),
+    # A full zone: placement offers no RAM there, so every boot ends in the scheduler's NoValidHost, the same
+    # fault hypervisor_type=vmware gives (0.0001 of the stand-in's 800000 MB, or of a real host's RAM, < 512 MB).
+    Fault("kvm-zone-full", "the KVM zone is full: the KVM compute's ram_allocation_ratio is 0.0001 (placement "
+          "has no room for an m1.tiny)",
+          config=(ConfigEdit("compute", "nova/nova.conf", "DEFAULT", "ram_allocation_ratio", lambda t: "0.0001"),)),
     Fault("vcenter-down", "the vCenter simulator is stopped", stop=("vcenter:vcsim",), needs_vcenter=True,
           restart_on_heal=("vcenter-compute:nova-compute", "cinder-vmdk:cinder-volume", "cinder-vmdk!:cinder-volume")),
     Fault("vcenter-vm-deleted", "a server's VM is destroyed in vCenter behind nova's back (nova still says ACTIVE)",

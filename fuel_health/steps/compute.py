@@ -9,7 +9,7 @@ from typing import Any
 from openstack import exceptions as os_exc
 
 from fuel_health import request_ids, waiters
-from fuel_health.config_model import Zone
+from fuel_health.config import Zone
 from fuel_health.context import RunContext, Shared
 from fuel_health.steps import http_error
 from fuel_health.steps import image as image_steps
@@ -184,7 +184,8 @@ def check_scheduler_refused(ctx: RunContext, outcome: BootOutcome, hypervisor: s
 
     Only the scheduler's refusal is a pass: an API refusal (403 quota, 400...) or an ERROR for any other reason
     means nothing was checked. The caller first makes sure the zone has usable hosts (see
-    services.check_zone_usable), so NoValidHost means the image's hypervisor_type kept it off them.
+    services.check_zone_usable), then that the zone still takes its own image (check_zone_takes_control): only
+    both make NoValidHost mean the image's hypervisor_type kept it off them.
     """
     zone = ctx.zone(hypervisor).zone
     if outcome.refusal is not None:
@@ -207,6 +208,39 @@ def check_scheduler_refused(ctx: RunContext, outcome: BootOutcome, hypervisor: s
         cause = f"a {hv.hypervisor_type} compute host is in zone {zone}: check the zone's aggregates"
     raise AssertionError(f"{label(server)} from image {image} went ACTIVE in zone {zone} on hypervisor {hv.name} "
                          f"({hv.hypervisor_type}, host {server.compute_host}): {cause}")
+
+
+def check_zone_takes_control(ctx: RunContext, hypervisor: str, refused_image: str) -> str:
+    """After a NoValidHost: boot the zone's own image with the same flavor in the same zone; it must go ACTIVE.
+
+    nova's NoValidHost does not say which filter or resource refused (nova/exception.py:1360, "No valid host
+    was found. %(reason)s", the reason is "There are not enough hosts available." for every cause), so a full
+    zone (no RAM, disk or vCPUs left) refuses the VMDK image exactly as hypervisor_type=vmware does. A control
+    boot right after it tells the two apart: it is booted after the refusal, never alongside (a control
+    scheduled first could take the zone's last room and make the refusal a capacity one). The control is
+    deleted by the run's cleanup.
+    """
+    zone = ctx.zone(hypervisor)
+    flavor = zone.flavor
+    what = f"the control boot of zone {zone.zone}'s own image {zone.image} with the same flavor {flavor}"
+    try:
+        server, request_id = _create(ctx, zone, zone.image)
+    except os_exc.HttpException as exc:
+        raise AssertionError(f"nova-api refused {what}: {http_error(exc)}; so the refusal of {refused_image} "
+                             "there proves nothing about its hypervisor_type") from exc
+    control = settle(ctx, server)
+    if control.status == "ACTIVE":
+        return f"{label(control)} from {zone.image}, flavor {flavor}, went ACTIVE in zone {zone.zone}"
+    fault = (control.fault or {}).get("message") if isinstance(control.fault, dict) else None
+    if control.status == "ERROR" and fault and NO_VALID_HOST.lower() in fault.lower():
+        raise AssertionError(f"zone {zone.zone} cannot take an instance of flavor {flavor} at all: {what} was "
+                             f"refused too ({fault.strip()}, boot request {request_id}), so the refusal of "
+                             f"{refused_image} is the zone's capacity, not hypervisor_type=vmware; free RAM, "
+                             f"disk or vCPUs in zone {zone.zone} (`openstack hypervisor show`, placement "
+                             "inventory and allocation ratios) and run the check again")
+    raise AssertionError(f"{what} ended {control.status} with fault {fault or 'none recorded'!r} (boot request "
+                         f"{request_id}): zone {zone.zone} does not boot its own image, so the refusal of "
+                         f"{refused_image} proves nothing about its hypervisor_type")
 
 
 def action_error(ctx: RunContext, server: Any, action: str) -> str | None:

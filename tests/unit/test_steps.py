@@ -205,6 +205,67 @@ def test_a_kvm_zone_without_a_usable_compute_cannot_judge_a_refusal(make_ctx):
     assert services.check_zone_usable(ctx, "kvm") == ["node-2"]
 
 
+class SchedulingCompute(FakeCompute):
+    """nova booting in the KVM zone (one QEMU host, node-2) that has room for `room` more instances.
+
+    An image with hypervisor_type=vmware never gets the host (ImagePropertiesFilter); neither does any image
+    once the room is gone. Both end ERROR with the same fault: nova's NoValidHost ("No valid host was found.
+    %(reason)s", nova/exception.py:1360) with the one reason the scheduler gives for any cause
+    (nova/scheduler/manager.py:571).
+    """
+
+    IMAGES = {"TestVM": NS(id="img-qcow2", status="active", hypervisor_type=None),
+              "TestVM-VMDK": NS(id="img-vmdk", status="active", hypervisor_type="vmware")}
+
+    def __init__(self, room: int) -> None:
+        super().__init__([svc("node-2", "nova")], hypervisors=[hyp("node-2", "node-2", "QEMU")])
+        self.room = room
+        self.booted: list[str] = []  # image ids in boot order
+
+    def find_image(self, name, ignore_missing=True):
+        return self.IMAGES[name]
+
+    def find_flavor(self, name, ignore_missing=True):
+        return NS(id="1", name=name)
+
+    def create_server(self, name, image_id, flavor_id, networks, availability_zone):
+        sid = f"s{len(self.servers) + 1}"
+        self.booted.append(image_id)
+        if image_id == "img-vmdk" or self.room == 0:
+            self.servers[sid] = server(status="ERROR", host=None, hv=None, sid=sid, fault={
+                "code": 500, "message": "No valid host was found. There are not enough hosts available."})
+        else:
+            self.room -= 1
+            self.servers[sid] = server(sid=sid)
+        return self.servers[sid]
+
+
+def run_vmdk_in_kvm_check(api: SchedulingCompute, dual_raw) -> None:
+    from fuel_health import ostf
+    from fuel_health.tests.smoke.cross_zone import test_vmdk_image_in_kvm_zone as check
+
+    conn = NS(compute=api, block_storage=FakeVolumes(), image=api)
+    ctx = RunContext(cfg=config.build(dual_raw), tags=frozenset(), run_id="3fa2c01b",
+                     names=ResourceNames("ostf", "3fa2c01b"), cleanup=Cleanup(), connect=lambda: conn,
+                     connect_vcenter=lambda: None)
+    func = check.test_vmdk_image_not_run_by_kvm
+    func(ctx, ostf.StepRunner(ostf.meta_of(func)))
+
+
+def test_a_full_kvm_zone_is_not_taken_for_the_refusal_of_the_vmdk_image(dual_raw):
+    # The old check passed here: any NoValidHost counted, and a full zone refuses every image with it.
+    full = SchedulingCompute(room=0)
+    with pytest.raises(AssertionError, match=r"Step 4 failed: .*zone nova cannot take an instance of flavor m1.tiny "
+                                             r"at all: the control boot of zone nova's own image TestVM .*refused "
+                                             r"too \(No valid host was found.*the zone's capacity, not "
+                                             r"hypervisor_type=vmware"):
+        run_vmdk_in_kvm_check(full, dual_raw)
+    # Room for one: the VMDK image is refused first, then the control takes the room (booted after, never before).
+    room = SchedulingCompute(room=1)
+    run_vmdk_in_kvm_check(room, dual_raw)
+    assert room.booted == ["img-vmdk", "img-qcow2"] and room.servers["s2"].status == "ACTIVE"
+
+
 def test_no_boot_in_the_vcenter_zone_while_vcenter_is_down(make_ctx):
     # It booted anyway: the instance went to ERROR and could not be deleted either (a cleanup error on a random test).
     import dataclasses
