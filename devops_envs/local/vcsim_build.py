@@ -101,14 +101,15 @@ def _sources(src_dir: Path) -> list[Path]:
 
 
 def _toolchain_fingerprint(go: str, src_dir: Path) -> str:
-    """A digest of what the build depends on besides our files' contents: the Go version, the list of
-    our source files and every file of Debian's govmomi tree (path, size, mtime), so that an upgrade of
-    golang-go or of the govmomi package, or a removed patch, triggers a rebuild."""
+    """A digest of what the build depends on: the Go version, our source files (names and contents) and
+    every file of Debian's govmomi tree (path, size, mtime), so that an upgrade of golang-go or of the govmomi
+    package, a removed patch, or a changed source triggers a rebuild. Contents, not only mtimes: a source
+    changed by a checkout or a copy that kept an older mtime than the binary's still rebuilds."""
     h = hashlib.sha256()
     version = subprocess.run([go, "version"], capture_output=True, text=True, check=False).stdout
     h.update(version.encode())
     for p in _sources(src_dir):
-        h.update(p.name.encode() + b"\0")
+        h.update(p.name.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
     for root, dirs, files in os.walk(GOVMOMI_SRC):
         dirs.sort()
         for name in sorted(files):
@@ -119,7 +120,7 @@ def _toolchain_fingerprint(go: str, src_dir: Path) -> str:
 
 
 def _up_to_date(binary: Path, stamp: Path, sources: list[Path], fingerprint: str) -> bool:
-    """True when the binary exists, is newer than every source and was built with this toolchain."""
+    """True when the binary exists, is newer than every source and was built from these sources with this toolchain."""
     if not binary.is_file() or not stamp.is_file():
         return False
     built = binary.stat().st_mtime_ns

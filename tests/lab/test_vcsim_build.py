@@ -5,6 +5,7 @@ so a built lab makes this fast: the build is skipped when up to date) and starte
 """
 
 import importlib.util
+import os
 import queue
 import shutil
 import ssl
@@ -224,6 +225,78 @@ def test_added_methods_and_task_entity_fix(content, pyvmomi: ModuleType) -> None
     assert task.info.entity is None
 
 
+@pytest.fixture(scope="module")
+def two_clusters(vcsimd: Path, wsdl_dir: Path, pyvmomi: ModuleType) -> Iterator[object]:
+    """A second simulator serving two clusters (the lab's 6.1-8.0 path); yields a logged-in service content."""
+    from pyVim.connect import Disconnect, SmartConnect
+
+    cmd = [
+        str(vcsimd), "-l", f"127.0.0.1:{PORT + 1}", "-user", USER, "-pass", PASSWORD, "-datacenter", DATACENTER,
+        "-cluster", f"{CLUSTER},{CLUSTER}2", "-datastores", ",".join(DATASTORES), "-wsdl-dir", str(wsdl_dir),
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = _first_line(proc, START_TIMEOUT)
+        assert line and line.startswith("ready "), f"vcsimd -cluster a,b did not get ready: {line!r}"
+        si = SmartConnect(host="127.0.0.1", port=PORT + 1, user=USER, pwd=PASSWORD, sslContext=_ssl_context())
+        try:
+            yield si.RetrieveContent()
+        finally:
+            Disconnect(si)
+    finally:
+        proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@needs_go
+def test_several_clusters_each_with_a_host_and_every_datastore(two_clusters, pyvmomi: ModuleType) -> None:
+    """The first cluster is the model's own (its moref as with one cluster), the others follow in flag order; the
+    datastores are shared: each cluster and host lists all of them, and each datastore lists every host's mount."""
+    (dc,) = two_clusters.rootFolder.childEntity
+    clusters = dc.hostFolder.childEntity
+    assert [c.name for c in clusters] == [CLUSTER, f"{CLUSTER}2"]
+    every = {ds.name for ds in dc.datastore}
+    assert set(DATASTORES) < every  # and the model's LocalDS_0
+    for cluster in clusters:
+        (host,) = cluster.host
+        assert (host.name, host.runtime.connectionState) == ("127.0.0.1", "connected")
+        assert {ds.name for ds in cluster.datastore} == every == {ds.name for ds in host.datastore}
+    assert len({c.host[0].summary.hardware.uuid for c in clusters}) == 2
+    for ds in dc.datastore:
+        assert {m.key for m in ds.host} == {c.host[0] for c in clusters}
+    assert all(ds.summary.type == "VMFS" for ds in dc.datastore)
+
+
+@needs_go
+def test_a_vm_of_the_second_cluster_lands_there_on_a_shared_datastore(two_clusters, pyvmomi: ModuleType) -> None:
+    """What nova's VMware driver does for Cluster2: create the VM in that cluster's resource pool on a datastore
+    its host mounts (the simulator refuses a datastore the host does not list)."""
+    vim = pyvmomi.vim
+    (dc,) = two_clusters.rootFolder.childEntity
+    second = dc.hostFolder.childEntity[1]
+    spec = vim.vm.ConfigSpec(name="vm-in-cluster2", guestId="otherGuest",
+                             files=vim.vm.FileInfo(vmPathName=f"[{DATASTORES[0]}]"))
+    task = dc.vmFolder.CreateVM_Task(config=spec, pool=second.resourcePool)
+    deadline = time.monotonic() + 5
+    while task.info.state in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert task.info.state == "success", task.info.error
+    vm = task.info.result
+    assert vm.runtime.host.parent.name == second.name
+    assert [ds.name for ds in vm.datastore] == [DATASTORES[0]]
+
+
+@needs_go
+def test_cluster_names_are_checked(vcsimd: Path) -> None:
+    for value, message in (("", "-cluster must name at least one cluster"),
+                           ("A,A", 'bad or repeated cluster name "A"'), ("A/B", 'bad or repeated cluster name "A/B"')):
+        cmd = [str(vcsimd), "-l", "127.0.0.1:0", "-user", USER, "-pass", PASSWORD, "-cluster", value]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        assert (proc.returncode, proc.stderr.strip()) == (2, f"vcsimd: {message}")
+
+
 @needs_go
 def test_credentials_are_required(vcsimd: Path) -> None:
     proc = subprocess.run([str(vcsimd), "-l", "127.0.0.1:0", "-user", USER], capture_output=True, text=True)
@@ -244,6 +317,27 @@ def test_build_is_skipped_when_up_to_date(vcsimd: Path) -> None:
     assert again == vcsimd
     assert vcsimd.stat().st_mtime_ns == before
     assert time.monotonic() - started < 5
+
+
+def test_a_changed_source_rebuilds_even_with_an_older_mtime(tmp_path: Path) -> None:
+    """The stamp holds our sources' contents: a change that kept an old mtime (a copy with -p, a checkout of
+    an older file) is still seen. `true` stands in for go: only `go version` is run."""
+    src = tmp_path / "src"
+    shutil.copytree(vcsim_build.SRC_DIR, src)
+    binary, stamp = tmp_path / "bin" / "vcsimd", tmp_path / "bin" / "vcsimd.stamp"
+    binary.parent.mkdir()
+    binary.write_text("built")
+    before = vcsim_build._toolchain_fingerprint("true", src)
+    stamp.write_text(before + "\n")
+    assert vcsim_build._up_to_date(binary, stamp, vcsim_build._sources(src), before)
+
+    main = src / "main.go"
+    old = main.stat()
+    main.write_text(main.read_text() + "// changed\n")
+    os.utime(main, ns=(old.st_atime_ns, old.st_mtime_ns))
+    after = vcsim_build._toolchain_fingerprint("true", src)
+    assert after != before
+    assert not vcsim_build._up_to_date(binary, stamp, vcsim_build._sources(src), after)
 
 
 def test_patched_files_lists_the_targets_of_our_patches() -> None:

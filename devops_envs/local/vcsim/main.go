@@ -1,15 +1,18 @@
 // Command vcsimd serves govmomi's vCenter simulator (VPX model) shaped for the local lab: one datacenter
-// with one cluster of one host named 127.0.0.1, VMFS datastores with chosen names, fixed credentials and
-// the vim WSDL under /sdk/ for oslo.vmware. It is built offline in GOPATH mode against Debian's
+// with one or more clusters, each of one host named 127.0.0.1, VMFS datastores with chosen names shared by
+// every host, fixed credentials and the vim WSDL under /sdk/ for oslo.vmware. It is built offline in GOPATH mode against Debian's
 // golang-github-vmware-govmomi-dev (see devops_envs/local/vcsim_build.py), with patches/*.patch applied.
 //
-// The inventory is created in a fixed order on every start, so managed object references (the cluster's
-// in particular, which nova-compute remembers) stay the same across restarts with the same flags.
+// The inventory is created in a fixed order on every start, so managed object references (the clusters'
+// in particular, which nova-compute remembers) stay the same across restarts with the same flags. The first
+// cluster is the model's own (so a one-cluster lab has exactly the inventory it always had); further clusters
+// are created after it, in the order given.
 // All state is in memory: a restart forgets every VM and file made by the clients.
 package main
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -22,6 +25,7 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -50,7 +54,7 @@ type options struct {
 	user       string
 	pass       string
 	datacenter string
-	cluster    string
+	clusters   []string
 	datastores []string
 	wsdlDir    string
 	vms        int
@@ -63,11 +67,12 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.user, "user", "", "user name the simulator accepts at login (required)")
 	fs.StringVar(&o.pass, "pass", "", "password the simulator accepts at login (required; default $VCSIM_PASSWORD, which keeps it out of ps)")
 	fs.StringVar(&o.datacenter, "datacenter", modelDatacenter, "name of the datacenter")
-	fs.StringVar(&o.cluster, "cluster", modelCluster, "name of the cluster (it has one host, named "+hostName+")")
-	ds := fs.String("datastores", "", "comma-separated names of extra local VMFS datastores mounted on the host")
+	cl := fs.String("cluster", modelCluster, "comma-separated names of the clusters (each has one host, named "+hostName+")")
+	ds := fs.String("datastores", "", "comma-separated names of extra VMFS datastores mounted on every host")
 	fs.StringVar(&o.wsdlDir, "wsdl-dir", "", "serve this directory's *.wsdl/*.xsd files under /sdk/ (vimService.wsdl)")
 	fs.IntVar(&o.vms, "vm", 0, "number of sample VMs the model creates in the cluster's resource pool")
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -79,23 +84,20 @@ func parseFlags(args []string) (*options, error) {
 	if o.user == "" || o.pass == "" {
 		return nil, errors.New("-user and -pass (or $VCSIM_PASSWORD) are required")
 	}
-	if o.datacenter == "" || o.cluster == "" {
-		return nil, errors.New("-datacenter and -cluster must not be empty")
+	if o.datacenter == "" {
+		return nil, errors.New("-datacenter must not be empty")
+	}
+	if o.clusters, err = names(*cl, "cluster"); err != nil {
+		return nil, err
+	}
+	if len(o.clusters) == 0 {
+		return nil, errors.New("-cluster must name at least one cluster")
 	}
 	if o.vms < 0 {
 		return nil, errors.New("-vm must not be negative")
 	}
-	seen := map[string]bool{}
-	for _, name := range strings.Split(*ds, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		if strings.ContainsAny(name, "/[]") || seen[name] {
-			return nil, fmt.Errorf("bad or repeated datastore name %q", name)
-		}
-		seen[name] = true
-		o.datastores = append(o.datastores, name)
+	if o.datastores, err = names(*ds, "datastore"); err != nil {
+		return nil, err
 	}
 	if o.wsdlDir != "" {
 		if _, err := os.Stat(filepath.Join(o.wsdlDir, "vimService.wsdl")); err != nil {
@@ -103,6 +105,25 @@ func parseFlags(args []string) (*options, error) {
 		}
 	}
 	return o, nil
+}
+
+// names splits a comma-separated flag value into names, refusing characters an inventory path or a datastore
+// path cannot hold and repeats.
+func names(value, what string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, name := range strings.Split(value, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if strings.ContainsAny(name, "/[]") || seen[name] {
+			return nil, fmt.Errorf("bad or repeated %s name %q", what, name)
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out, nil
 }
 
 // taskFix is a registry handler that clears Task.Info.Entity when the task's target is not a
@@ -154,12 +175,13 @@ func rename(kind, oldName, newName string) error {
 	return nil
 }
 
-// shapeInventory renames the model's objects and adds the extra datastores. It returns the directory
-// holding the extra datastores' files (to remove at exit).
+// shapeInventory renames the model's objects, adds the extra datastores and the further clusters, and mounts
+// every datastore on every host (one shared storage, as the lab's vSphere clusters see the same datastores). It
+// returns the directory holding the extra datastores' files (to remove at exit).
 func shapeInventory(ctx context.Context, c *vim25.Client, o *options) (string, error) {
 	for _, r := range []struct{ kind, from, to string }{
 		{"Datacenter", modelDatacenter, o.datacenter},
-		{"ClusterComputeResource", modelCluster, o.cluster},
+		{"ClusterComputeResource", modelCluster, o.clusters[0]},
 		{"HostSystem", modelHost, hostName},
 	} {
 		if err := rename(r.kind, r.from, r.to); err != nil {
@@ -171,11 +193,12 @@ func shapeInventory(ctx context.Context, c *vim25.Client, o *options) (string, e
 	if err != nil {
 		return "", err
 	}
-	host, err := findEntity("HostSystem", hostName)
+	// Looked up before further hosts exist: they all get the same name.
+	first, err := findEntity("HostSystem", hostName)
 	if err != nil {
 		return root, err
 	}
-	dss, err := object.NewHostSystem(c, host.Reference()).ConfigManager().DatastoreSystem(ctx)
+	dss, err := object.NewHostSystem(c, first.Reference()).ConfigManager().DatastoreSystem(ctx)
 	if err != nil {
 		return root, err
 	}
@@ -191,10 +214,79 @@ func shapeInventory(ctx context.Context, c *vim25.Client, o *options) (string, e
 			return root, fmt.Errorf("datastore %s: %v", name, err)
 		}
 	}
+	for _, name := range o.clusters[1:] {
+		host, err := addCluster(ctx, c, o.datacenter, name)
+		if err != nil {
+			return root, fmt.Errorf("cluster %s: %v", name, err)
+		}
+		for _, ds := range datastoresByName() {
+			mountShared(ds, host)
+		}
+	}
 	for _, e := range simulator.Map.All("Datastore") {
 		e.(*simulator.Datastore).Summary.Type = datastoreType
 	}
 	return root, nil
+}
+
+// datastoresByName lists the model's datastores in name order (the registry's order is random): the hosts
+// then list them the same way on every start.
+func datastoresByName() []*simulator.Datastore {
+	var out []*simulator.Datastore
+	for _, e := range simulator.Map.All("Datastore") {
+		out = append(out, e.(*simulator.Datastore))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// addCluster creates a cluster in the datacenter with one connected host named hostName (every ESX address of
+// the lab is the simulator's own: nova and cinder reach the host's /folder there) and returns that host.
+func addCluster(ctx context.Context, c *vim25.Client, datacenter, name string) (*simulator.HostSystem, error) {
+	dc, err := findEntity("Datacenter", datacenter)
+	if err != nil {
+		return nil, err
+	}
+	folders, err := object.NewDatacenter(c, dc.Reference()).Folders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cluster, err := folders.HostFolder.CreateCluster(ctx, name, types.ClusterConfigSpecEx{})
+	if err != nil {
+		return nil, err
+	}
+	task, err := cluster.AddHost(ctx, types.HostConnectSpec{HostName: hostName}, true, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	info, err := task.WaitForResult(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	host := simulator.Map.Get(info.Result.(types.ManagedObjectReference)).(*simulator.HostSystem)
+	// The model derives a host's hardware uuid from its name: give this one its own, as a real ESX has.
+	sum := md5.Sum([]byte("vcsimd-host/" + name))
+	id := fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	host.Summary.Hardware.Uuid, host.Hardware.SystemInfo.Uuid = id, id
+	return host, nil
+}
+
+// mountShared mounts an existing datastore on another host the way vCenter shows shared storage: the datastore
+// lists the host's mount, and the host, its datastore system and its cluster list the datastore (the simulator
+// places a VM's files only on a datastore its host lists).
+func mountShared(ds *simulator.Datastore, host *simulator.HostSystem) {
+	mount := types.DatastoreHostMount{Key: host.Self, MountInfo: types.HostMountInfo{
+		AccessMode: string(types.HostMountModeReadWrite), Mounted: types.NewBool(true), Accessible: types.NewBool(true)}}
+	if len(ds.Host) > 0 {
+		mount.MountInfo = ds.Host[0].MountInfo
+	}
+	ds.Host = append(ds.Host, mount)
+	dss := simulator.Map.Get(*host.ConfigManager.DatastoreSystem).(*simulator.HostDatastoreSystem)
+	simulator.Map.AddReference(dss, &dss.Datastore, ds.Self)
+	host.Datastore = dss.Datastore
+	if cluster, ok := simulator.Map.Get(*host.Parent).(*simulator.ClusterComputeResource); ok {
+		simulator.Map.AddReference(cluster, &cluster.Datastore, ds.Self)
+	}
 }
 
 // wsdlHandler serves the flat directory dir's WSDL and XSD files (what vCenter serves under /sdk/).
