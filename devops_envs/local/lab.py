@@ -211,7 +211,8 @@ class Lab:
         """Add a node to the running lab and deploy it, as Fuel's "deploy changes" would.
 
         Restrictions are checked first, so a forbidden role combination is refused before anything runs.
-        Giving VMware settings turns vCenter on for the cluster (the blueprint's upgrade path)."""
+        Giving VMware settings turns vCenter on for the cluster (the blueprint's upgrade path). `vcenter` (the
+        simulator's section) is taken only by a lab without one: a running simulator's clusters cannot change."""
         old = self.topology()
         if old is None:
             raise LabError("no lab to add a node to: run `python -m devops_envs.local up` first")
@@ -220,7 +221,7 @@ class Lab:
         if vmware_attributes:
             data["vmware_attributes"] = vmware_attributes
             data["cluster"]["settings"]["common"]["use_vcenter"] = True
-            data["vcenter"] = vcenter or data.get("vcenter") or topology.load("dual_hv").vcenter
+            data["vcenter"] = data.get("vcenter") or vcenter or topology.load("dual_hv").vcenter
         if any(fixture_data.canonical_role(r) == "cinder-vmdk" for r in roles):
             data["cluster"]["settings"]["storage"]["volumes_vmdk"] = True
         topo = topology.from_dict(data, where=f"node {name}")

@@ -70,20 +70,24 @@ def values(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: Node)
         "libvirt_uri": f"qemu:///system?socket={paths.node_root(node.name) / 'run/libvirt/libvirt-sock'}",
     }
     out.update({f"db_password_{user}": db_password(secrets, user) for user in DB_USERS})
-    out.update(vmware_values(topo, secrets))
+    out.update(vmware_values(topo, secrets, node.name))
     return out
 
 
-def vmware_values(topo: Topology, secrets: dict[str, str]) -> dict[str, str]:
-    """The placeholders of the vCenter fragments, from vmware_attributes (lab password if `{{generated}}`)."""
+def vmware_values(topo: Topology, secrets: dict[str, str], node: str | None = None) -> dict[str, str]:
+    """The placeholders of the vCenter fragments, from vmware_attributes (lab password if `{{generated}}`).
+
+    A vcenter-compute node gets the nova_compute that targets it (its cluster, service name, datastores);
+    the zone-wide values are the same for every node."""
     zone = topo.vcenter_zone
     if zone is None:
         return {}
+    nc = (topo.nova_compute_for(node) if node else None) or zone
     return {
         "az_name": zone.az_name,
-        "service_name": zone.service_name,
-        "vsphere_cluster": zone.vsphere_cluster,
-        "datastore_regex": zone.datastore_regex,
+        "service_name": nc.service_name,
+        "vsphere_cluster": nc.vsphere_cluster,
+        "datastore_regex": nc.datastore_regex,
         "vcenter_host": zone.host,
         "vcenter_port": str(topo.vcenter.get("port", 443)),
         "vcenter_username": zone.username,

@@ -74,7 +74,7 @@ def infra(paths: LabPaths, topo: Topology) -> list[Service]:
         out.append(Service("vcenter", "vcsim", (
             str(paths.vcsim_build / "bin" / "vcsimd"), "-l", f"127.0.0.1:{vc.get('port', 18990)}",
             "-user", zone.username,
-            "-datacenter", vc.get("datacenter", "Datacenter"), "-cluster", zone.vsphere_cluster,
+            "-datacenter", vc.get("datacenter", "Datacenter"), "-cluster", ",".join(topo.vsphere_clusters),
             "-datastores", ",".join(vc.get("datastores", ["datastore1"])), "-wsdl-dir", str(paths.wsdl)),
             INFRA, env={"VCSIM_PASSWORD": "{{vcenter_password}}"}, port=int(vc.get("port", 18990))))
     return out

@@ -66,13 +66,32 @@ class Topology:
 
     @property
     def vcenter_zone(self) -> VCenterZone | None:
+        """The vCenter zone with its first nova_compute (the zone-wide fields are the same in every entry)."""
+        computes = self.nova_computes
+        return computes[0] if computes else None
+
+    @property
+    def nova_computes(self) -> list[VCenterZone]:
+        """One entry per nova_computes item of the vCenter zone: each vSphere cluster and the node that runs it."""
         if not self.vmware_attributes:
-            return None
+            return []
         az = self.vmware_attributes["availability_zones"][0]
-        nc = az["nova_computes"][0]
-        return VCenterZone(az["az_name"], az["vcenter_host"], az["vcenter_username"], az["vcenter_password"],
-                           nc["vsphere_cluster"], nc["service_name"], nc["datastore_regex"],
-                           nc["target_node"]["current"]["id"])
+        return [VCenterZone(az["az_name"], az["vcenter_host"], az["vcenter_username"], az["vcenter_password"],
+                            nc["vsphere_cluster"], nc["service_name"], nc["datastore_regex"],
+                            nc["target_node"]["current"]["id"]) for nc in az["nova_computes"]]
+
+    def nova_compute_for(self, node: str) -> VCenterZone | None:
+        """The nova_compute a vcenter-compute node runs (its target_node), None for any other node."""
+        return next((nc for nc in self.nova_computes if nc.target_node == node), None)
+
+    @property
+    def vsphere_clusters(self) -> list[str]:
+        """The clusters the lab's vCenter simulator serves: `vcenter.clusters` when the lab file lists them (a
+        vCenter may have clusters Fuel is told about only later), else each nova_compute's vsphere_cluster."""
+        listed = self.vcenter.get("clusters")
+        if listed:
+            return [str(c) for c in listed]
+        return list(dict.fromkeys(nc.vsphere_cluster for nc in self.nova_computes))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "cluster": self.cluster, "kvm_zone": self.kvm_zone,
@@ -146,9 +165,23 @@ def validate(topo: Topology, where: str) -> None:
         if zone.az_name == topo.kvm_zone or zone.az_name == "nova":
             raise LabError(f"{where}: az_name {zone.az_name!r} must differ from the KVM zone and from 'nova'")
         targets = [n.name for n in topo.nodes_with("vcenter-compute")]
-        if zone.target_node not in targets:
-            raise LabError(f"{where}: nova_computes target_node {zone.target_node!r} is not a vcenter-compute node "
-                           f"(vcenter-compute nodes: {', '.join(targets) or 'none'})")
+        computes = topo.nova_computes
+        for key in ("vsphere_cluster", "service_name", "target_node"):  # one nova-compute per cluster and node
+            values = [getattr(nc, key) for nc in computes]
+            twice = sorted({v for v in values if values.count(v) > 1})
+            if twice:
+                raise LabError(f"{where}: nova_computes {key} {', '.join(twice)} given more than once")
+        for nc in computes:
+            if nc.target_node not in targets:
+                raise LabError(f"{where}: nova_computes target_node {nc.target_node!r} is not a vcenter-compute "
+                               f"node (vcenter-compute nodes: {', '.join(targets) or 'none'})")
+            if nc.vsphere_cluster not in topo.vsphere_clusters:
+                raise LabError(f"{where}: nova_computes vsphere_cluster {nc.vsphere_cluster!r} is not a cluster of "
+                               f"the lab's vCenter ({', '.join(topo.vsphere_clusters)}): add it to vcenter.clusters")
+        idle = [t for t in targets if topo.nova_compute_for(t) is None]
+        if idle:
+            raise LabError(f"{where}: vcenter-compute node {idle[0]} runs no nova_compute (give it a nova_computes "
+                           "entry with that target_node)")
 
 
 def with_node(topo: Topology, name: str, roles: list[str]) -> Topology:
