@@ -17,9 +17,9 @@ only while the lab is still exactly at that checkpoint (the fuel-qa chain runs i
 
 Names: fixtures' fuel-devops slave-0N is the lab's node-N. Release: the lab runs neutron-server (nova-network is
 gone upstream); roles are checked with the rules of the release chosen by --release (fixtures/releases).
-6.1-8.0 path: target_node `controllers` is the lab node `vcenter-on-controllers` (no pacemaker here); when a
-compute-vmware node joins, it takes the lab's one vSphere cluster over (same nova host) and the stand-in is
-stopped and dropped from the topology (Lab.supervisor().stop, Lab.save_state, Lab.write_suite_config).
+6.1-8.0 path: target_node `controllers` is the lab node `vcenter-on-controllers` (no pacemaker here); it keeps
+Cluster1 for good, and a compute-vmware node that joins gets a nova_compute of its own for Cluster2 (the lab's
+vCenter has both clusters: devops_envs/local/kvm_vcenter_controllers.yaml vcenter.clusters), as on Fuel 8.0.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ from system_tests.helpers.ostf_results import OstfResult
 
 # Fuel runs the 6.1-8.0 path's first vCenter nova-compute on the controllers (pacemaker, target_node `controllers`).
 # The lab has no pacemaker: its nearest real way is this node of its own (devops_envs/local/
-# kvm_vcenter_controllers.yaml) running exactly that nova-compute; it leaves when a compute-vmware node takes the
-# lab's one vSphere cluster over (docs/system-tests.md).
+# kvm_vcenter_controllers.yaml) running exactly that nova-compute, for as long as the cluster lives
+# (docs/system-tests.md).
 STANDIN = "vcenter-on-controllers"
 CONTROLLERS = vmware.CONTROLLERS
 # Settings Lab.add_node turns on by itself, and what makes it do so.
@@ -79,11 +79,6 @@ class LabLike(Protocol):
     def add_node(self, name: str, roles: list[str], vmware_attributes: dict[str, Any] | None = None,
                  vcenter: dict[str, Any] | None = None) -> Topology: ...
     def topology(self) -> Topology | None: ...
-    def supervisor(self) -> Any: ...
-    def services(self, topo: Topology) -> list[Any]: ...
-    def save_state(self, topo: Topology, initialized: bool) -> None: ...
-    def secrets(self) -> dict[str, str]: ...
-    def write_suite_config(self, topo: Topology, secret: dict[str, str]) -> None: ...
 
 
 def lab_node_name(node: str) -> str:
@@ -156,7 +151,6 @@ class LocalDeployment(Deployment):
         self._pending_nodes: dict[str, tuple[str, ...]] = {}
         self._pending_settings: dict[str, dict[str, Any]] = {}
         self._pending_vmware: dict[str, Any] | None = None
-        self._retire: str | None = None  # the stand-in to take out once its vSphere cluster has moved
         self._checkpoint: str | None = None
         self._ostf_runs = 0
 
@@ -244,23 +238,8 @@ class LocalDeployment(Deployment):
         self._pending_vmware = self._lab_value(attrs)
 
     def _lab_value(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
-        """The settings as the lab runs them: `controllers` is the stand-in node; one simulated vSphere cluster."""
+        """The settings as the lab runs them: target_node `controllers` is the stand-in node."""
         value = copy.deepcopy(dict(attrs))
-        computes = vmware.nova_computes(value)
-        targets = vmware.target_nodes(value)
-        new = [nc for nc, target in zip(computes, targets, strict=True) if target in self._pending_nodes]
-        if len(computes) > 1 and CONTROLLERS in targets and len(new) == 1:
-            # 8.0 keeps Cluster1 on the controllers and gives the new node Cluster2; the simulator has one cluster,
-            # so on the lab the new node takes Cluster1 (same host <az>-<service>) and the stand-in leaves.
-            kept = next(nc for nc, target in zip(computes, targets, strict=True) if target == CONTROLLERS)
-            kept = {**kept, "target_node": new[0]["target_node"]}
-            value["availability_zones"][0]["nova_computes"] = [kept]
-            self._retire = STANDIN
-            self.log(f"the lab simulates one vSphere cluster: {vmware.target_nodes(value)[0]} takes "
-                     f"{kept['vsphere_cluster']} over from {STANDIN} (Fuel {self.release}: {new[0]['vsphere_cluster']} "
-                     f"on the new node, {kept['vsphere_cluster']} stays on the controllers)")
-        elif len(computes) > 1:
-            raise DeploymentError(f"the local lab simulates one vSphere cluster: {len(computes)} nova_computes asked")
         for nc in vmware.nova_computes(value):
             if vmware.target_nodes({"availability_zones": [{"nova_computes": [nc]}]}) == [CONTROLLERS]:
                 nc["target_node"] = {"current": {"id": STANDIN, "label": STANDIN}}
@@ -297,34 +276,21 @@ class LocalDeployment(Deployment):
             node_roles = list(self._pending_nodes[name])
             attrs = self._pending_vmware if self._pending_vmware and name in vmware.target_nodes(
                 self._pending_vmware) else None
-            vcenter = topology.load(VCENTER_LAB_FILE).vcenter if attrs else None
-            self.log(f"Lab.add_node({name!r}, {node_roles}" + (", vmware_attributes, vcenter)" if attrs else ")"))
+            # The simulator's section comes with the first VMware settings; a lab that has one keeps it.
+            vcenter = topology.load(VCENTER_LAB_FILE).vcenter if attrs and not self._current().vcenter else None
+            self.log(f"Lab.add_node({name!r}, {node_roles}" + (", vmware_attributes" if attrs else "")
+                     + (", vcenter)" if vcenter else ")"))
             self._topology = self._lab_call(f"add-node {name}",
                                             lambda n=name, r=node_roles, a=attrs, v=vcenter:
                                             self.lab.add_node(n, r, a, v))
             del self._pending_nodes[name]
             if attrs:
                 self._pending_vmware = None
-                if self._retire:
-                    self._take_out(self._retire)
         self._pending_settings = {}
         self._checkpoint = None
         elapsed = time.monotonic() - t0
         if elapsed > timeout:
             self.log(f"warning: deploy took {elapsed:.0f} s, more than the {timeout:.0f} s asked")
-
-    def _take_out(self, name: str) -> None:
-        """Stop the stand-in's processes and drop it from the lab's topology (its vSphere cluster has moved)."""
-        topo = self._current()
-        lab = self.lab
-        self.log(f"taking {name} out: stop its services, save the topology without it, rewrite the suite config")
-        self._lab_call(f"stop {name}", lambda: lab.supervisor().stop([s for s in lab.services(topo) if s.node == name]))
-        data = topo.to_dict()
-        data["nodes"] = [n for n in data["nodes"] if n["name"] != name]
-        without = self._lab_call(f"topology without {name}", lambda: topology.from_dict(data, where=f"without {name}"))
-        self._lab_call("save state", lambda: lab.save_state(without, initialized=True))
-        self._lab_call("suite config", lambda: lab.write_suite_config(without, lab.secrets()))
-        self._topology, self._retire = without, None
 
     def run_ostf(self, test_sets: Sequence[str], should_fail: int = 0, failed_test_names: Sequence[str] = (),
                  timeout: float = 1800) -> OstfResult:

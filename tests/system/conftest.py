@@ -43,7 +43,7 @@ class RecordingLab:
         if vmware_attributes:
             data["vmware_attributes"] = vmware_attributes
             data["cluster"]["settings"]["common"]["use_vcenter"] = True
-            data["vcenter"] = vcenter
+            data["vcenter"] = data.get("vcenter") or vcenter  # as Lab.add_node: a running simulator's section stays
         if any(fixture_data.canonical_role(r) == "cinder-vmdk" for r in roles):
             data["cluster"]["settings"]["storage"]["volumes_vmdk"] = True
         self.current = topology.from_dict(data, where=f"node {name}")

@@ -159,8 +159,9 @@ def test_diagnostic_snapshot_has_logs_and_state_but_no_secrets(kvm, lab, tmp_pat
         assert sorted(tar.getnames()) == ["logs", "logs/nova-compute-node-2.log", "state.yaml"]
 
 
-def test_the_8_0_path_on_the_lab_stand_in_then_takeover(lab, tmp_path):
-    """Recording Lab double: the real scenario steps, as system_tests.scenarios.dual_hv drives them on 8.0."""
+def test_the_8_0_path_on_the_lab_cluster1_stays_on_the_stand_in_cluster2_on_node_4(lab, tmp_path):
+    """Recording Lab double: the real scenario steps, as system_tests.scenarios.dual_hv drives them on 8.0 (fuel-qa
+    mitaka-eol vcenter_add_computevmware.yaml: Cluster1 on the controllers, then compute-vmware + Cluster2)."""
     d = LocalDeployment(lab=lab, reports_dir=tmp_path, log=lambda m: None, release="8.0")
     data = fixtures.cluster_template("kvm_vcenter_controllers")
     d.create_cluster("kvm_vcenter_controllers")
@@ -169,23 +170,39 @@ def test_the_8_0_path_on_the_lab_stand_in_then_takeover(lab, tmp_path):
     d.deploy_changes(600)
     assert [c[:2] for c in lab.calls if c[0] not in ("topology",)] == [("reset",), ("up", "kvm_vcenter_controllers")]
     assert vmware.target_nodes(d.vmware_attributes()) == ["controllers"]  # the stand-in reads as the controllers
+    assert lab.current.vsphere_clusters == ["Cluster1", "Cluster2"]  # the simulator has Cluster2 from the start
 
+    step = fixtures.scale_step("add_vcenter_compute")["vcenter_first"]
     d.add_nodes({"slave-04": ["compute-vmware"]})
-    attrs = vmware.with_nova_compute(d.vmware_attributes(), {"vsphere_cluster": "Cluster2", "service_name":
-                                                             "vmcluster2", "datastore_regex": ".*"}, "node-4")
-    d.set_vmware_attributes(attrs)
+    d.set_vmware_attributes(vmware.with_nova_compute(d.vmware_attributes(), step["nova_compute"], "node-4"))
     d.deploy_changes(600)
 
-    name, node, roles, sent, _ = next(c for c in lab.calls if c[0] == "add_node")
-    assert (node, roles, vmware.target_nodes(sent)) == ("node-4", ["vcenter-compute"], ["node-4"])
-    assert sent["availability_zones"][0]["nova_computes"][0]["vsphere_cluster"] == "Cluster1"  # one simulated cluster
-    assert ("stop", ["vcenter-on-controllers.nova-compute"]) in lab.calls
-    assert [n.name for n in lab.current.nodes] == ["node-1", "node-2", "node-3", "node-4"]
-    assert lab.calls[-1] == ("write_suite_config", ["node-1", "node-2", "node-3", "node-4"])
+    name, node, roles, sent, vcenter = next(c for c in lab.calls if c[0] == "add_node")
+    assert (node, roles, vcenter) == ("node-4", ["vcenter-compute"], None)  # the lab's own simulator section stays
+    assert [(nc["vsphere_cluster"], nc["service_name"], nc["target_node"]["current"]["id"])
+            for nc in vmware.nova_computes(sent)] == [("Cluster1", "vmcluster1", "vcenter-on-controllers"),
+                                                      ("Cluster2", "vmcluster2", "node-4")]
+    assert not [c for c in lab.calls if c[0] == "stop"]  # nothing is taken out: Cluster1 stays where it was
+    assert [n.name for n in lab.current.nodes] == ["node-1", "node-2", "node-3", "vcenter-on-controllers", "node-4"]
+    assert [(nc.target_node, nc.vsphere_cluster) for nc in lab.current.nova_computes] == [
+        ("vcenter-on-controllers", "Cluster1"), ("node-4", "Cluster2")]
+    assert vmware.target_nodes(d.vmware_attributes()) == ["controllers", "node-4"]  # as Nailgun reports them
 
     d.add_nodes(fixtures.nodes_of(fixtures.scale_step("add_cinder_vmdk_ha")))
     d.deploy_changes(600)
     assert [n.name for n in lab.current.nodes][-2:] == ["node-5", "node-6"]
+
+
+def test_a_vsphere_cluster_the_labs_vcenter_lacks_is_refused_before_the_node_starts(lab):
+    d = LocalDeployment(lab=lab, log=lambda m: None, release="8.0")
+    d.create_cluster("kvm_vcenter_controllers")
+    d.add_nodes({"slave-04": ["compute-vmware"]})
+    d.set_vmware_attributes(vmware.with_nova_compute(d.vmware_attributes(), {
+        "vsphere_cluster": "Cluster3", "service_name": "vmcluster3", "datastore_regex": ".*"}, "node-4"))
+    with pytest.raises(DeploymentError, match=r"^local lab: add-node node-4: node node-4: nova_computes "
+                                              r"vsphere_cluster 'Cluster3' is not a cluster of the lab's vCenter"):
+        d.deploy_changes(600)
+    assert lab.current.nodes[-1].name == "vcenter-on-controllers"
 
 
 @pytest.mark.parametrize(("release", "why"), [("6.1", "does not exist in Fuel 6.1"),

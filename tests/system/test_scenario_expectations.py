@@ -77,8 +77,8 @@ def test_the_8_0_path_has_the_tests_its_scenario_expects(lab, tmp_path, suite):
     d.set_vmware_attributes(vmware.with_nova_compute(d.vmware_attributes(), {
         "vsphere_cluster": "Cluster2", "service_name": "vmcluster2", "datastore_regex": ".*"}, "node-4"))
     d.deploy_changes(600)
-    moved = applicable(lab, tmp_path, suite)
-    expect_ran(moved, {"vcenter"}, "add_vcenter_compute")
+    grown = applicable(lab, tmp_path, suite)
+    expect_ran(grown, {"vcenter"}, "add_vcenter_compute")
 
     d.add_nodes(fixtures.nodes_of(fixtures.scale_step("add_cinder_vmdk_ha")))
     d.deploy_changes(600)
