@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -103,10 +102,3 @@ def build(out: Path) -> dict[str, Path]:
 def _is_static(path: Path) -> bool:
     """A static ELF has no PT_INTERP program header (no `file` command needed)."""
     return b"/lib64/ld-linux" not in path.read_bytes()[:8192]
-
-
-def corrupt_ramdisk(out: Path) -> Path:
-    """A ramdisk that is not an archive: the kernel finds no init and panics (the `testvm-corrupted` fault)."""
-    path = out / "testvm-initrd-corrupted.gz"
-    path.write_bytes(os.urandom(64 * 1024))
-    return path

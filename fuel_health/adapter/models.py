@@ -26,7 +26,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 # Test statuses (fuel-ostf's) and run statuses.
 WAIT, RUNNING, SUCCESS, FAILURE, ERROR, SKIPPED, STOPPED, DISABLED = (
     "wait_running", "running", "success", "failure", "error", "skipped", "stopped", "disabled")
-TEST_STATUSES = (WAIT, RUNNING, SUCCESS, FAILURE, ERROR, SKIPPED, STOPPED, DISABLED)
 PENDING = (WAIT, RUNNING)  # not done yet
 RUN_RUNNING, RUN_FINISHED = "running", "finished"
 MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL
@@ -139,11 +138,3 @@ def init_db(engine: Engine) -> sessionmaker:
             command.stamp(cfg, BASELINE)
         command.upgrade(cfg, "head")
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def schema_version(engine: Engine) -> str | None:
-    """Return the database's Alembic revision (None before Alembic)."""
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
