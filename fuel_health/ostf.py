@@ -20,7 +20,7 @@ import inspect
 import pkgutil
 import re
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, TypeVar
@@ -33,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 META_ATTR = "__ostf_meta__"
 HYPERVISOR_VALUES = ("kvm", "vcenter", "both")
 # Package names under a test set that imply the hypervisor when the decorator does not say.
-_HYPERVISOR_PACKAGES = {"kvm": "kvm", "vcenter": "vcenter", "cross_zone": "both"}
+HYPERVISOR_PACKAGES = {"kvm": "kvm", "vcenter": "vcenter", "cross_zone": "both"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ TEST_SETS: dict[str, TestSet] = {s.id: s for s in (
     # fuel-ostf ran it for additional components (sahara, murano...); here also for the vCenter platform.
     TestSet("tests_platform", 4, "Platform services functional tests. Duration 3 min - 60 min",
             tags="additional_components | use_vcenter"),
-    TestSet("cloudvalidation", 5, "Cloud validation tests. Duration 30 sec - 2 min"),
+    # fuel-ostf's priorities; its cloudvalidation set (5) has no check here, so it is not offered.
     TestSet("configuration", 6, "Configuration tests. Duration 30 sec - 2 min"),
 )}
 
@@ -92,12 +92,17 @@ class TestMeta:
         return self.steps[n - 1]
 
 
+def package_hypervisor(packages: Sequence[str]) -> str | None:
+    """kvm, vcenter or both, as the first package named for a hypervisor says (None when none is)."""
+    return next((HYPERVISOR_PACKAGES[p] for p in packages if p in HYPERVISOR_PACKAGES), None)
+
+
 def _test_set_of(module: str, test_id: str) -> tuple[str, str | None]:
     parts = module.split(".")
     for i, part in enumerate(parts):
         if part in TEST_SETS:
             below = parts[i + 1:]
-            hypervisor = next((_HYPERVISOR_PACKAGES[p] for p in below if p in _HYPERVISOR_PACKAGES), None)
+            hypervisor = package_hypervisor(below)
             return part, hypervisor
     raise OstfMetadataError(f"{test_id}: module is not under a test set package "
                             f"({', '.join(TEST_SETS)})")

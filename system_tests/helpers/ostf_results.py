@@ -15,19 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fuel_health import ostf
 from fuel_health.ostf import TEST_SETS
 from system_tests.helpers.errors import OstfError
 
 FAILED = frozenset({"failure", "error"})
 NOT_RUN = frozenset({"skipped", "disabled"})
 UNFINISHED = frozenset({"wait_running", "running", "stopped"})
-_HYPERVISOR_PACKAGES = {"kvm": "kvm", "vcenter": "vcenter", "cross_zone": "both"}
 
 
 @functools.cache
 def _suite_hypervisors() -> dict[str, str | None]:
-    from fuel_health import ostf
-
     return {m.id: m.hypervisor for m in ostf.discover()}
 
 
@@ -37,7 +35,7 @@ def hypervisor_of(test_id: str) -> str | None:
     known = _suite_hypervisors()
     if test_id in known:
         return known[test_id]
-    return next((_HYPERVISOR_PACKAGES[p] for p in test_id.split(".") if p in _HYPERVISOR_PACKAGES), None)
+    return ostf.package_hypervisor(test_id.split("."))
 
 
 def test_set_of(test_id: str) -> str:

@@ -95,8 +95,7 @@ def test_discover_the_real_suite_imports_cleanly():
 
 def test_test_sets_are_ostfs():
     assert [(s.id, s.priority) for s in ostf.TEST_SETS.values()] == [
-        ("sanity", 1), ("smoke", 2), ("ha", 3), ("tests_platform", 4), ("cloudvalidation", 5),
-        ("configuration", 6)]
+        ("sanity", 1), ("smoke", 2), ("ha", 3), ("tests_platform", 4), ("configuration", 6)]
 
 
 # --- steps ---

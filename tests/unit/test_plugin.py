@@ -187,7 +187,7 @@ def test_ostf_tests_without_any_config_are_left_out_not_failed(pytester, suite):
 def test_markers_are_registered(pytester):
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.ostf: *", "@pytest.mark.hypervisor_vcenter: *",
-                                 "@pytest.mark.cloudvalidation: OSTF test set *"])
+                                 "@pytest.mark.configuration: OSTF test set *"])
 
 
 def test_xdist_workers_share_the_run_id_and_report_deselections(pytester, suite, kvm_raw, write_config):
