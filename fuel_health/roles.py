@@ -1,35 +1,16 @@
-"""Fuel node roles the suite knows, their aliases, and the services each role runs.
-
-fuel_health is installed without the repository's fixtures/, so the little it needs from
-fixtures/roles.yaml lives here; a unit test keeps both in step.
-"""
+"""Fuel node roles the suite knows, their aliases, and the services each role runs: fixtures/roles.yaml, read
+through fuel_health.fixture_data (the one reader of fixtures/), shaped for the config loader."""
 
 from __future__ import annotations
 
+from fuel_health import fixture_data
+
 # Fuel shipped the seeds' roles under other names; both spellings are accepted everywhere.
-ALIASES: dict[str, str] = {
-    "compute-vmware": "vcenter-compute",
-    "cinder-vmware": "cinder-vmdk",
-}
+ALIASES: dict[str, str] = fixture_data.aliases()
 
 # role -> services it runs (what configuration checks look for when the config does not list them).
 SERVICES: dict[str, tuple[str, ...]] = {
-    "controller": (
-        "mariadb", "rabbitmq", "keystone", "glance-api", "placement-api", "nova-api", "nova-conductor",
-        "nova-scheduler", "cinder-api", "cinder-scheduler", "neutron-server",
-    ),
-    "compute": ("nova-compute",),
-    "cinder": ("cinder-volume",),
-    "vcenter-compute": ("nova-compute",),
-    "cinder-vmdk": ("cinder-volume",),
-    "mongo": (),
-    # Other roles a Fuel environment may hold; the suite does not check their services.
-    "cinder-block-device": ("cinder-volume",),
-    "ceph-osd": (),
-    "base-os": (),
-    "virt": (),
-    "ironic": (),
-}
+    name: tuple(meta.get("services") or ()) for name, meta in fixture_data.roles_metadata()["roles"].items()}
 
 KNOWN_ROLES: frozenset[str] = frozenset(SERVICES)
 

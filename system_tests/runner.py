@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from system_tests.helpers.deployment import Deployment
-from system_tests.helpers.errors import SystemTestError
+from system_tests.helpers.errors import FixtureError, SystemTestError
 from system_tests.helpers.fixtures import DEFAULT_RELEASE, RELEASES
 from system_tests.proboscis_compat import DEFAULT_REGISTRY, TestProgram, TestRegistry
 from system_tests.xunit import Outcome, RecordingResult, write_xunit
@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         deployment = make_backend(args)
-    except SystemTestError as exc:
+    except (SystemTestError, FixtureError) as exc:
         print(f"system_tests: cannot start the {args.backend} backend: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     with using(deployment, args.reports_dir):

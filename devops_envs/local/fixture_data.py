@@ -1,79 +1,40 @@
-"""Read the shared deployment data in the repository's top-level `fixtures/` folder."""
+"""The lab's view of fixtures/: fuel_health.fixture_data (the one reader of fixtures/) with the release the lab
+stands for, and its errors as LabError (printed as one line by the lab's CLI)."""
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from pathlib import Path
-from typing import Any
-
-import yaml
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from devops_envs.local.errors import LabError
+from fuel_health import fixture_data
+from fuel_health.fixture_data import FIXTURES, canonical_role
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+__all__ = ["FIXTURES", "LAB_RELEASE", "canonical_role", "conflicts", "fill", "role"]
+
+T = TypeVar("T")
 # The lab stands for the newest release (neutron, settings editable after deployment: the grow-later path);
 # its topologies are checked against that release's role rules.
-LAB_RELEASE = "9.0"
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+LAB_RELEASE = fixture_data.newest_release()
 
 
-@cache
-def roles_metadata() -> dict[str, Any]:
-    """fixtures/roles.yaml: role metadata, aliases and the services each role runs."""
-    return yaml.safe_load((FIXTURES / "roles.yaml").read_text())
-
-
-def canonical_role(name: str) -> str:
-    """Map Fuel's released names (compute-vmware, cinder-vmware) to the seed names."""
-    return roles_metadata()["aliases"].get(name, name)
+def _as_lab_error(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except fixture_data.FixtureError as exc:
+        raise LabError(str(exc)) from None
 
 
 def role(name: str) -> dict[str, Any]:
     """Metadata of one role (aliases accepted)."""
-    roles = roles_metadata()["roles"]
-    canonical = canonical_role(name)
-    if canonical not in roles:
-        known = ", ".join(sorted(roles) + sorted(roles_metadata()["aliases"]))
-        raise LabError(f"unknown role {name!r} (known: {known})")
-    return roles[canonical]
-
-
-@cache
-def release_rules(release: str = LAB_RELEASE) -> dict[str, Any]:
-    """fixtures/releases/<release>.yaml: what that Fuel release's Nailgun accepts (roles, modes, ...)."""
-    path = FIXTURES / "releases" / f"{release}.yaml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in (FIXTURES / "releases").glob("*.yaml")))
-        raise LabError(f"no release rules for Fuel {release} in fixtures/releases (known: {known})")
-    return yaml.safe_load(path.read_text())
+    return _as_lab_error(lambda: fixture_data.role(name))
 
 
 def conflicts(name: str, release: str = LAB_RELEASE) -> set[str]:
     """The roles (canonical names) that `name` may not share a node with in that release; '*' = all others."""
-    rules = release_rules(release)["roles"]
-    fuel = {seed: fuel for fuel, seed in roles_metadata()["aliases"].items()}.get(canonical_role(name), name)
-    if fuel not in rules:
-        raise LabError(f"role {name!r} does not exist in Fuel {release} (fixtures/releases/{release}.yaml)")
-    listed = rules[fuel].get("conflicts") or []
-    if listed == "*":
-        return {"*"}
-    return {canonical_role(r) for r in listed}
-
-
-def config_fragment(role_name: str, filename: str) -> str | None:
-    """The ini fragment fixtures/config/<role>/<filename>, or None when the role changes nothing there."""
-    path = FIXTURES / "config" / role_name / filename
-    return path.read_text() if path.exists() else None
+    return _as_lab_error(lambda: fixture_data.conflicts(name, release))
 
 
 def fill(text: str, values: dict[str, str], where: str) -> str:
     """Replace {{name}} placeholders; an unknown name is an error, never left in the output."""
-
-    def value(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key not in values:
-            raise LabError(f"{where}: no value for placeholder {{{{{key}}}}}")
-        return str(values[key])
-
-    return PLACEHOLDER.sub(value, text)
+    return _as_lab_error(lambda: fixture_data.fill(text, values, where))

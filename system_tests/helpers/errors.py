@@ -1,14 +1,16 @@
 """The errors of the system tests; each message is one line that says what failed and what to look at."""
 
+from fuel_health import fixture_data
+
 
 class SystemTestError(Exception):
-    """Base of every error raised by system_tests helpers."""
+    """Base of the system tests' own errors (a problem in fixtures/ is a FixtureError, below)."""
 
     diagnostics: object = None  # the diagnostic snapshot already taken for this error, if any
 
 
-class FixtureError(SystemTestError):
-    """fixtures/ is missing something or holds something unusable."""
+# fixtures/ is missing something or holds something unusable: the error of the one reader of fixtures/.
+FixtureError = fixture_data.FixtureError
 
 
 class RoleRestrictionError(SystemTestError):
