@@ -44,7 +44,7 @@ def merged(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, A
     """`wanted` laid over the value Nailgun holds, keeping every key Nailgun keeps there and we do not send.
 
     PUT vmware_attributes replaces editable.value, so keys such as `cinder` (6.1/7.0) or an AZ's
-    `vcenter_security_disabled` / `vcenter_ca_file` (9.x) would be lost (docs fuel-facts.md). Zones match by
+    `vcenter_security_disabled` / `vcenter_ca_file` (9.x) would be lost (docs/system-tests.md). Zones match by
     az_name and nova_computes by vsphere_cluster; lists otherwise follow `wanted`."""
     def merge(have: Any, want: Any, key: str = "") -> Any:
         if isinstance(have, Mapping) and isinstance(want, Mapping):

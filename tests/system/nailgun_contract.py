@@ -431,7 +431,7 @@ class FakeFuelMaster:
     # --- OSTF (fuel-library services.conf.erb: nginx `location ~ ^/ostf/(.*)` -> adapter /v1/$1) ---
 
     def cluster_tags(self, cid: int) -> set[str]:
-        """The deployment tags the adapter derives from Nailgun (docs fuel-facts.md), from this double's state."""
+        """The deployment tags the adapter derives from Nailgun (fuel_health/tags.py), from this double's state."""
         roles = [r for n in self.cluster_nodes(cid) if n["status"] == "ready" for r in n["roles"]]
         out = {"ha", self.clusters[cid]["net_provider"], str(self.setting("common", "libvirt_type"))}
         out |= {k for k in ("volumes_lvm", "volumes_ceph", "images_vcenter") if self.setting("storage", k)}

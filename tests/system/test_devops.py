@@ -1,6 +1,6 @@
 """fuel-devops: the wrapper (against a RECORDED-SHAPE double, fuel-devops is not installable here) and the
 lab template, validated against fuel-devops 3.0.5's template fields (devops/models/network.py AddressPool
-params, devops/templates/default.yaml, the libvirt driver's node params, as listed in docs fuel-facts.md)."""
+params, devops/templates/default.yaml, the libvirt driver's node params)."""
 
 from __future__ import annotations
 
