@@ -34,7 +34,6 @@ class Fault:
     cloud: tuple[str, ...] = ()  # cloud_setup.py action + args; `heal` re-runs the idempotent `ready`
     heal_cloud: tuple[str, ...] = ()  # cloud_setup.py action + args that undoes what `ready` cannot
     needs_vcenter: bool = False
-    is_failure: bool = True  # False: the cloud must stay healthy (HA keeps working)
     # Restarted on heal: workers that keep a session to what the fault broke (e.g. the simulator lost its state).
     restart_on_heal: tuple[str, ...] = field(default=())
     # Roles of a node the suite's config lists but the lab never deploys (Nailgun has it; nova never saw it).
@@ -94,7 +93,7 @@ FAULTS: tuple[Fault, ...] = (
           config=(ConfigEdit("cinder-vmdk", "cinder/cinder.conf", "DEFAULT", "host",
                              lambda t: f"cinder-vmdk-{_az(t)}-other", one_node=True),), needs_vcenter=True),
     Fault("cinder-vmdk-node-stopped", "one of the two cinder-vmdk nodes is stopped (the pair still serves: only the "
-          "ha consumer check fails)", stop=("cinder-vmdk:cinder-volume",), needs_vcenter=True, is_failure=False),
+          "ha consumer check fails)", stop=("cinder-vmdk:cinder-volume",), needs_vcenter=True),
     Fault("vcenter-compute-twin", "a second vCenter nova-compute runs with the same host (two drive one vSphere "
           "cluster)", twin=("vcenter-compute:nova-compute",), needs_vcenter=True),
     Fault("node-rabbit-port-wrong", "the KVM compute node's nova.conf transport_url points at port 5673 (written, "

@@ -184,12 +184,5 @@ def validate(topo: Topology, where: str) -> None:
                            "entry with that target_node)")
 
 
-def with_node(topo: Topology, name: str, roles: list[str]) -> Topology:
-    """The topology after adding one node (validated as a whole)."""
-    data = topo.to_dict()
-    data["nodes"].append({"name": name, "roles": roles})
-    return from_dict(data, where=f"node {name}")
-
-
 def dump(topo: Topology) -> str:
     return yaml.safe_dump(topo.to_dict(), sort_keys=False)
