@@ -4,35 +4,36 @@ from __future__ import annotations
 
 import yaml
 
-from system_tests.helpers import fixtures, vmware
+from fuel_health import fixture_data
+from system_tests.helpers import vmware
 from system_tests.helpers.local import LocalDeployment
 
 
 def test_fixtures_hold_no_code():
-    kinds = {p.suffix for p in fixtures.FIXTURES.rglob("*") if p.is_file()}
+    kinds = {p.suffix for p in fixture_data.FIXTURES.rglob("*") if p.is_file()}
     assert kinds <= {".yaml", ".conf", ".md"}, kinds
-    for path in fixtures.FIXTURES.rglob("*.yaml"):
+    for path in fixture_data.FIXTURES.rglob("*.yaml"):
         assert yaml.safe_load(path.read_text()) is not None, path
 
 
 def test_vcenter_roles_carry_fuels_metadata():
-    meta = fixtures.roles_metadata()
+    meta = fixture_data.roles_metadata()
     assert meta["aliases"] == {"compute-vmware": "vcenter-compute", "cinder-vmware": "cinder-vmdk"}
     for name in ("vcenter-compute", "cinder-vmdk"):
-        role = fixtures.role(name)
+        role = fixture_data.role(name)
         assert role["name"] and role["description"] and role["notes"]["seed_blueprint"], name
         assert role["volumes"] == ["os"], name
         assert "conflicts" not in role and "restrictions" not in role, "rules live in fixtures/releases"
-    assert fixtures.role("cinder-vmdk")["ha"] == {"min_nodes": 2, "identical_host": True}
+    assert fixture_data.role("cinder-vmdk")["ha"] == {"min_nodes": 2, "identical_host": True}
 
 
 def test_every_release_file_cites_upstream_and_says_what_changes_after_deployment():
     """Each role names its line in fuel-web <tag>:nailgun/nailgun/fixtures/openstack.yaml (checked against the
     mirror once by hand: docs/system-tests.md); conflicts name only roles the release has."""
-    for release in fixtures.RELEASES:
-        text = (fixtures.FIXTURES / "releases" / f"{release}.yaml").read_text()
+    for release in fixture_data.releases():
+        text = (fixture_data.FIXTURES / "releases" / f"{release}.yaml").read_text()
         assert f"fuel-web {release}:nailgun/nailgun/fixtures/openstack.yaml" in text.splitlines()[0]
-        rules = fixtures.release_rules(release)
+        rules = fixture_data.release_rules(release)
         assert rules["release"] == release and rules["modes"] == ["ha_compact"]
         for name, meta in rules["roles"].items():
             assert str(meta["source"]).startswith("OS:"), (release, name)
@@ -41,31 +42,31 @@ def test_every_release_file_cites_upstream_and_says_what_changes_after_deploymen
         after = rules["after_deploy"]
         assert {"unlocked_statuses", "attributes_when_locked", "vmware_when_locked"} <= set(after)
         assert rules["scenario"]["path"] in ("grow_later", "vcenter_first")
-    assert [r for r in fixtures.RELEASES if "nova_network" in fixtures.release_rules(r)["net_providers"]] == [
+    assert [r for r in fixture_data.releases() if "nova_network" in fixture_data.release_rules(r)["net_providers"]] == [
         "6.1", "7.0"]
-    assert "compute-vmware" not in fixtures.release_rules("6.1")["roles"]
+    assert "compute-vmware" not in fixture_data.release_rules("6.1")["roles"]
 
 
 def test_kvm_only_plus_the_scale_steps_is_the_dual_hv_template():
-    nodes, settings = fixtures.nodes_of(fixtures.cluster_template("kvm_only")), {}
-    base = fixtures.cluster_template("kvm_only")["settings"]
+    nodes, settings = fixture_data.nodes_of(fixture_data.cluster_template("kvm_only")), {}
+    base = fixture_data.cluster_template("kvm_only")["settings"]
     for step in ("add_vcenter_compute", "add_cinder_vmdk_ha"):
-        data = fixtures.scale_step(step)
-        nodes |= fixtures.nodes_of(data)
-        settings = fixtures.merge_settings(settings, data["settings"])
-    dual = fixtures.cluster_template("dual_hv")
+        data = fixture_data.scale_step(step)
+        nodes |= fixture_data.nodes_of(data)
+        settings = fixture_data.merge_settings(settings, data["settings"])
+    dual = fixture_data.cluster_template("dual_hv")
 
     def canonical(n: dict[str, list[str]]) -> dict[str, list[str]]:
-        return {k: [fixtures.canonical_role(r) for r in v] for k, v in n.items()}
+        return {k: [fixture_data.canonical_role(r) for r in v] for k, v in n.items()}
 
-    assert canonical(nodes) == canonical(fixtures.nodes_of(dual))
-    assert fixtures.merge_settings(base, settings) == dual["settings"]
+    assert canonical(nodes) == canonical(fixture_data.nodes_of(dual))
+    assert fixture_data.merge_settings(base, settings) == dual["settings"]
 
 
 def test_the_vmware_example_is_what_the_local_backend_sends(lab):
-    example = yaml.safe_load((fixtures.FIXTURES / "examples/vmware_attributes_add_vcenter_compute.yaml").read_text())
+    example = fixture_data.load("examples/vmware_attributes_add_vcenter_compute.yaml")
     local = LocalDeployment(lab=lab)
-    step = fixtures.scale_step("add_vcenter_compute")
+    step = fixture_data.scale_step("add_vcenter_compute")
 
     sent = vmware.attributes(local.vcenter_values(), local.hostname(step["target_node"]), step["vmware_attributes"])
 
