@@ -28,14 +28,15 @@ TRANSIENT_RETRIES = 3
 
 @dataclass(frozen=True)
 class Backoff:
-    """Exponential polling delays: 0.1 s, x1.4 each time, at most 2 s.
+    """Exponential polling delays: 0.05 s, x1.2 each time, at most 2 s.
 
-    The lab's operations take 1-5 s: starting at 0.1 s sees them end about a third sooner than starting at
-    0.2 s x1.5 did (benchmarks/results/suite_timing.md), for one or two more polls; long waits still poll
-    every 2 s at most, not every second."""
+    A waiter is late by up to its last delay (half of it on average), and the lab's operations take 0.3-5 s: a
+    slow growth (x1.2, not x1.4) keeps the delay near a sixth of the time waited so far, so a change is seen
+    sooner, for a few more polls (a GET that the lab answers in milliseconds; benchmarks/results/suite_timing.md
+    has polls per wait and the gaps). Long waits still poll every 2 s at most, not every second."""
 
-    start: float = 0.1
-    factor: float = 1.4
+    start: float = 0.05
+    factor: float = 1.2
     cap: float = 2.0
 
     def delays(self) -> Iterator[float]:

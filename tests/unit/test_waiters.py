@@ -71,7 +71,7 @@ def wait(get, clock, **kw):
 def test_returns_the_resource_once_ready(clock):
     get = sequence(Server("s1", "BUILD"), Server("s1", "BUILD"), Server("s1", "ACTIVE"))
     assert wait(get, clock, timeout=10).status == "ACTIVE"
-    assert clock.sleeps == [0.1, 0.14]
+    assert clock.sleeps == [0.05, 0.06]
 
 
 def test_fails_fast_on_error_with_fault_and_request_id(clock):
@@ -84,10 +84,10 @@ def test_fails_fast_on_error_with_fault_and_request_id(clock):
 
     msg = str(err.value)
     assert msg == ("server s1: went to ERROR while waiting for ACTIVE (fault: No valid host was found. There are "
-                   "not enough hosts available. (code 500); request id req-1234; 0.1 s, 2 polls)")
+                   "not enough hosts available. (code 500); request id req-1234; 0.0 s, 2 polls)")
     assert isinstance(err.value, AssertionError)
     assert (err.value.status, err.value.polls, err.value.request_id) == ("ERROR", 2, "req-1234")
-    assert clock.sleeps == [0.1]  # did not sit out the timeout
+    assert clock.sleeps == [0.05]  # did not sit out the timeout
 
 
 def test_timeout_message_gives_last_status_and_elapsed(clock):
@@ -100,13 +100,14 @@ def test_timeout_message_gives_last_status_and_elapsed(clock):
     assert "\n" not in msg and err.value.elapsed == pytest.approx(5.0)
 
 
-def test_backoff_grows_by_1_4_from_0_1_and_caps_at_2_seconds(clock):
+def test_backoff_grows_by_1_2_from_0_05_and_caps_at_2_seconds(clock):
     get = sequence(Server("s1", "BUILD"))
     with waiters.counting() as stats, pytest.raises(waiters.WaitTimeout):
-        wait(get, clock, timeout=10)
-    assert clock.sleeps[:11] == [0.1, 0.14, 0.196, 0.2744, 0.3842, 0.5378, 0.753, 1.0541, 1.4758, 2.0, 2.0]
-    assert max(clock.sleeps) == 2.0 and sum(clock.sleeps) == pytest.approx(10.0, abs=1e-3)
-    assert stats.polls == get.calls["n"] == len(clock.sleeps) + 1 == 13 and stats.waits == 1
+        wait(get, clock, timeout=20)
+    assert clock.sleeps[:6] == [0.05, 0.06, 0.072, 0.0864, 0.1037, 0.1244]
+    assert clock.sleeps[20:22] == pytest.approx([1.917, 2.0], abs=1e-3)  # 0.05 x 1.2^20, then the cap
+    assert max(clock.sleeps) == 2.0 and sum(clock.sleeps) == pytest.approx(20.0, abs=1e-3)
+    assert stats.polls == get.calls["n"] == len(clock.sleeps) + 1 and stats.waits == 1
 
 
 def test_statuses_compare_case_insensitively(clock):
@@ -159,4 +160,4 @@ def test_detection_gap_is_the_time_between_the_last_two_polls(clock):
     with waiters.counting() as stats:
         wait(sequence(Server("s1", "BUILD"), Server("s1", "BUILD"), Server("s1", "ACTIVE")), clock, timeout=10)
         wait(sequence(Server("s2", "ACTIVE")), clock, timeout=10)
-    assert stats.gaps == [pytest.approx(0.14), 0.0]  # slept 0.1 then 0.14: seen at most 0.14 s late; then at once
+    assert stats.gaps == [pytest.approx(0.06), 0.0]  # slept 0.05 then 0.06: seen at most 0.06 s late; then at once
