@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from fuel_health.config_model import ClusterConfig, Timeouts, Zone
+from fuel_health.config import ClusterConfig, Timeouts, Zone
 from fuel_health.resources import Cleanup, ResourceNames
 
 T = TypeVar("T")
@@ -62,11 +62,16 @@ class Shared:
         self.ctx = ctx
         self._built: dict[str, Any] = {}
         self._failed: dict[str, str] = {}
-        self._lock = threading.RLock()  # a build may use another shared resource
+        self._lock = threading.Lock()  # guards _locks
+        # One lock per resource: two different ones build at once (a test makes its shared volume while its
+        # shared instance boots); re-entrant, as a build may use another shared resource.
+        self._locks: dict[str, threading.RLock] = {}
 
     def get(self, key: str, build: Callable[[RunContext], T]) -> T:
         """Return the resource named key, building it with build(ctx) the first time."""
         with self._lock:
+            lock = self._locks.setdefault(key, threading.RLock())
+        with lock:
             if key in self._built:
                 return self._built[key]
             if key in self._failed:

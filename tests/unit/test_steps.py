@@ -641,3 +641,48 @@ def test_cleanup_of_a_volume_caught_mid_attach_detaches_it_once_the_attach_lands
     volume.remove(ctx, NS(id="v1", name="ostf-v"))
 
     assert detached == [("s1", "v1")] and deleted == ["v1"]
+
+
+def test_work_started_in_the_background_fails_in_its_step_and_never_escapes_the_cleanup(make_ctx):
+    import threading
+
+    from fuel_health import steps
+
+    ctx = make_ctx()
+    release, undone = threading.Event(), []
+
+    def create() -> str:
+        release.wait(5)  # still creating when the test (and its cleanup) goes on
+        ctx.cleanup.add("delete volume v1", lambda: undone.append("v1"))
+        return "v1"
+
+    creating = steps.start(ctx, "creating the volume", create)
+    threading.Timer(0.05, release.set).start()
+    ctx.cleanup.run()  # the test failed before it needed the volume: the cleanup waits for it, then deletes it
+    assert undone == ["v1"] and creating.result() == "v1"
+
+    failing = steps.start(ctx, "creating the volume", lambda: (_ for _ in ()).throw(AssertionError("cinder: no")))
+    with pytest.raises(AssertionError, match="cinder: no"):  # raised in the step that needs the result
+        failing.result()
+
+
+def test_two_shared_resources_build_at_once(make_ctx):
+    import threading
+
+    shared = Shared(make_ctx())
+    volume_started = threading.Event()
+
+    def boot(ctx) -> str:  # the instance is still booting when the volume's build starts, and waits for it
+        assert volume_started.wait(5), "the volume's build waited for the instance's (one lock for all)"
+        return "server"
+
+    def make_volume(ctx) -> str:
+        volume_started.set()
+        return "volume"
+
+    booted: list[str] = []
+    booting = threading.Thread(target=lambda: booted.append(shared.get("kvm server", boot)))
+    booting.start()
+    assert shared.get("vcenter volume", make_volume) == "volume"
+    booting.join(10)
+    assert booted == ["server"]  # with one lock for all, the boot gave up waiting (and nothing was appended)

@@ -1,6 +1,6 @@
 """A vCenter-zone (VMDK) volume cannot be attached to a KVM instance."""
 
-from fuel_health import ostf
+from fuel_health import ostf, steps
 from fuel_health.steps import compute, volume
 
 
@@ -15,9 +15,11 @@ from fuel_health.steps import compute, volume
 def test_vcenter_volume_refused_by_kvm_instance(ctx, step, shared):
     """nova-api refuses it (cross_az_attach = False): KVM cannot use a VMDK on a vCenter datastore."""
     with step(1):
+        # The shared volume does not depend on the instance: made (if this worker has none yet) while it boots.
+        making = steps.start(ctx, "making the shared volume", lambda: volume.shared_volume(shared, "vcenter"))
         server = compute.shared_server(shared, "kvm")
     with step(2):
-        vol = volume.shared_volume(shared, "vcenter")
+        vol = making.result()
     with step(3):
         volume.attach_refused(ctx, server, vol)
     with step(4):
