@@ -87,7 +87,7 @@ def summary(f: dict[str, Any]) -> str:
         ("suite: all sets with workers, best", best, "s", f"< 60 s: {_met(best, 60)}"),
         ("suite: overhead of the serial run", serial["overhead_pct"], "%",
          f"< 10 %: {_met(serial['overhead_pct'], 10)} (at most {serial['overhead_bound_pct']} %)"),
-        ("suite: polls per wait", waits.get("polls_per_wait"), "", "backoff 0.1 s x1.4 to 2 s, no 1 s busy polling"),
+        ("suite: polls per wait", waits.get("polls_per_wait"), "", f"backoff {waits.get('backoff')}"),
         ("suite: waiter detection gap, median / max", f"{waits.get('detect_gap_median_s')} / "
          f"{waits.get('detect_gap_max_s')}", "s", ""),
         ("suite: API calls, all tests of the serial run", suite["api_calls_total_serial"], "", ""),

@@ -123,7 +123,15 @@ def waits_summary(runs: list[Run]) -> dict[str, Any]:
     return {"waits": waits, "polls": polls, "polls_per_wait": round(polls / max(waits, 1), 2),
             "detect_gap_median_s": round(statistics.median(gaps), 3),
             "detect_gap_p90_s": round(gaps[int(0.9 * (len(gaps) - 1))], 3), "detect_gap_max_s": round(gaps[-1], 3),
-            "backoff": "0.1 s x1.4, capped at 2 s (fuel_health/waiters.py)"}
+            "backoff": backoff_text()}
+
+
+def backoff_text() -> str:
+    """The waiters' polling schedule as measured (read from the code, so the report never goes stale)."""
+    from fuel_health.waiters import Backoff
+
+    b = Backoff()
+    return f"{b.start:g} s x{b.factor:g}, capped at {b.cap:g} s (fuel_health/waiters.py)"
 
 
 def medians(runs: list[Run]) -> dict[str, Any]:
