@@ -8,7 +8,7 @@
     fuel-health serve [--host H] [--port P] [--db URL] [--cluster-config PATH ...] [--nailgun-url URL]
 
 The config comes from --config (or --nailgun-url + --cluster-id, $FUEL_HEALTH_CONFIG, the local lab's
-file); --config-set KEY=VALUE and FUEL_HEALTH_<SECTION>__<KEY> override single keys (see config.py).
+file); --config-set KEY=VALUE and FUEL_HEALTH_<SECTION>__<KEY> override single keys (see fuel_health/config/env.py).
 
 `run` is a thin layer over pytest: it runs fuel_health/tests with the plugin's options and writes
 JUnit XML and allure results under reports/ (named after the run id), then prints their paths.
@@ -35,7 +35,7 @@ from typing import Any
 
 from fuel_health import config as config_mod
 from fuel_health import ostf, selection
-from fuel_health.config_model import ClusterConfig, ConfigError
+from fuel_health.config import ClusterConfig, ConfigError
 from fuel_health.tags import deployment_tags
 
 EXIT_OK, EXIT_UNHEALTHY, EXIT_INTERRUPTED, EXIT_CANNOT_RUN = 0, 1, 2, 3

@@ -25,7 +25,7 @@ from openstack import exceptions as os_exc
 from openstack.config import OpenStackConfig
 
 from fuel_health import metrics, request_ids
-from fuel_health.config_model import ClusterConfig, ConfigError, Node
+from fuel_health.config import ClusterConfig, ConfigError, Node
 from fuel_health.secret import reveal
 
 MIN_COMPUTE_MICROVERSION = (2, 37)  # boot with networks='none' (the lab has no tenant networks)

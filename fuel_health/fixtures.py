@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from fuel_health import clients, ostf
-from fuel_health.config_model import ClusterConfig
+from fuel_health.config import ClusterConfig
 from fuel_health.context import RunContext, Shared
 from fuel_health.plugin import STATE, RunState, activate, allure_active, run_pending
 from fuel_health.resources import Cleanup, ResourceNames

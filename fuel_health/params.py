@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from fuel_health.config_model import ClusterConfig
+from fuel_health.config import ClusterConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 Source = Callable[[ClusterConfig], Iterable[tuple[str, Any]]]

@@ -30,7 +30,7 @@ import pytest
 import fuel_health.tests
 from fuel_health import clients, metrics, ostf, params, resources, selection
 from fuel_health import config as config_mod
-from fuel_health.config_model import ClusterConfig, ConfigError
+from fuel_health.config import ClusterConfig, ConfigError
 from fuel_health.resources import Cleanup
 from fuel_health.summary import failure_line, summary_lines
 from fuel_health.tags import deployment_tags

@@ -23,7 +23,7 @@ from typing import Any
 from openstack import exceptions as os_exc
 
 from fuel_health import waiters
-from fuel_health.config_schema import PREFIX_RE  # one resource-prefix rule for the config and the sweep
+from fuel_health.config import PREFIX_RE  # one resource-prefix rule for the config and the sweep
 
 _RUN_ID_RE = re.compile(r"^[0-9a-f]{8}$")
 _KIND_RE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fuel_health.config_model import CONTROLLERS, ClusterConfig
+from fuel_health.config import CONTROLLERS, ClusterConfig
 
 
 def deployment_tags(cfg: ClusterConfig) -> frozenset[str]:

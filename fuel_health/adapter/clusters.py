@@ -18,7 +18,7 @@ from fuel_health import config as config_mod
 from fuel_health import selection
 from fuel_health.adapter.auth import caller_token  # the keystone token of the request (--auth keystone)
 from fuel_health.adapter.catalog import Catalog, Entry
-from fuel_health.config_model import ClusterConfig, ConfigError
+from fuel_health.config import ClusterConfig, ConfigError
 from fuel_health.ostf import TEST_SETS, TestSet
 from fuel_health.tags import deployment_tags
 

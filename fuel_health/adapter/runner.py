@@ -32,7 +32,7 @@ from fuel_health.adapter.clusters import Cluster
 from fuel_health.adapter.reporter import DB_ENV  # how pytest gets the database URL (kept out of `ps`)
 from fuel_health.adapter.schemas import OsCreds
 from fuel_health.adapter.settings import Settings
-from fuel_health.config_model import ClusterConfig
+from fuel_health.config import ClusterConfig
 
 log = logging.getLogger("fuel_health.adapter")
 # No cache files in the checkout; dev-only plugins that cost over a second of start-up (hypothesis, schemathesis).

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fuel_health import clients
-from fuel_health.config_model import CONTROLLERS, ClusterConfig, Node, NovaCompute
+from fuel_health.config import CONTROLLERS, ClusterConfig, Node, NovaCompute
 from fuel_health.context import RunContext
 
 NOVA_CONF = "/etc/nova/nova.conf"

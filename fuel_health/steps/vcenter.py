@@ -7,7 +7,7 @@ import ssl
 from typing import Any
 
 from fuel_health import clients
-from fuel_health.config_model import ClusterConfig, NovaCompute
+from fuel_health.config import ClusterConfig, NovaCompute
 from fuel_health.context import RunContext
 from fuel_health.steps import compute
 from fuel_health.steps import volume as volume_steps

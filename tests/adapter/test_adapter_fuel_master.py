@@ -24,7 +24,7 @@ from test_adapter_lab import lab  # noqa: F401  (the fixture: the lab's config, 
 
 from fuel_health import clients, resources
 from fuel_health import config as config_mod
-from fuel_health.config_model import ClusterConfig
+from fuel_health.config import ClusterConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 

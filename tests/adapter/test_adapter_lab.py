@@ -17,7 +17,7 @@ from adapter_harness import statuses
 
 from fuel_health import clients, resources
 from fuel_health import config as config_mod
-from fuel_health.config_model import ClusterConfig, ConfigError
+from fuel_health.config import ClusterConfig, ConfigError
 
 TESTS_DIR = Path(__file__).resolve().parents[2] / "fuel_health" / "tests"
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # openstacksdk's own, in the sweep

@@ -13,7 +13,7 @@ from fuel_health.adapter import clusters as clusters_mod
 from fuel_health.adapter.reporter import _overall
 from fuel_health.adapter.runner import creds_env, log_reason
 from fuel_health.adapter.schemas import OsCreds
-from fuel_health.config_model import ConfigError
+from fuel_health.config import ConfigError
 
 CREDS = OsCreds(ostf_os_username="demo", ostf_os_password="123", ostf_os_tenant_name="demo")
 

@@ -65,7 +65,7 @@ def test_health_job_nailgun_binding_is_what_fuel_health_reads(jobs: dict[str, Jo
     assert (binding.kind, binding.variables) == (kind, variables)
     # fuel-health takes these variables as the Nailgun credentials (sources, not key overrides: ENV_SOURCES),
     # and config.load reads each of them.
-    source = Path(fh_config.__file__).read_text()
+    source = Path(fh_config.sources.__file__).read_text()
     for var in variables:
         assert var.removeprefix(fh_config.ENV_PREFIX) in fh_config.ENV_SOURCES
         assert f'env.get("{var}")' in source

@@ -20,7 +20,7 @@ import yaml
 
 from fuel_health import cli
 from fuel_health import config as config_mod
-from fuel_health.config_model import ConfigError
+from fuel_health.config import ConfigError
 
 PASSWORD = "Os-Pa55word!"
 GOOD: dict[str, Any] = {
@@ -117,8 +117,8 @@ import copy, resource, sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 resource.setrlimit(resource.RLIMIT_AS, (1 << 29, 1 << 29))
 from test_loader import GOOD, bomb
-from fuel_health.config_schema import build
-from fuel_health.config_model import ConfigError
+from fuel_health.config import build
+from fuel_health.config import ConfigError
 raw = copy.deepcopy(GOOD)
 if {where!r} == "unknown top key":
     raw["cloud_typo"] = bomb()

@@ -27,7 +27,7 @@ from test_loader import GOOD
 
 from fuel_health import config as config_mod
 from fuel_health import nailgun
-from fuel_health.config_model import ConfigError
+from fuel_health.config import ConfigError
 from fuel_health.secret import Secret
 
 TOKEN = "tok-0123456789abcdef"
@@ -137,7 +137,7 @@ def test_nailgun_token_on_the_command_line_is_refused_in_one_line():
 def test_nailgun_token_as_a_pytest_option_is_refused_too(tmp_path):
     """`pytest fuel_health/tests --nailgun-token T` (the plugin's own option) is refused like the CLI's."""
     res = subprocess.run([str(Path(FUEL_HEALTH).with_name("pytest")), "-p", "no:cacheprovider", "--co", "-q",
-                          str(Path(config_mod.__file__).with_name("tests")), "--nailgun-url", "https://127.0.0.1:1",
+                          str(Path(config_mod.__file__).parents[1] / "tests"), "--nailgun-url", "https://127.0.0.1:1",
                           "--cluster-id", "1", "--nailgun-token", TOKEN], capture_output=True, text=True,
                          timeout=120, cwd=tmp_path)
     assert res.returncode == 3, res.stdout[-800:] + res.stderr[-800:]

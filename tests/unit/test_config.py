@@ -18,9 +18,11 @@ def test_dual_config_loads_with_vcenter_derived_from_vmware_attributes(dual_raw,
     cfg = config.load_file(write_config(dual_raw))
 
     assert cfg.cluster.use_vcenter and cfg.cluster.nova_network_mode == "single_host"
-    assert cfg.zone("kvm") == config.Zone("kvm", "nova", "TestVM", "m1.tiny")
-    assert cfg.zone("vcenter") == config.Zone("vcenter", "vcenter", "TestVM-VMDK", "m1.tiny")
+    # The zone now also says what it holds: the KVM zone its compute hosts, the vCenter zone its vCenter.
+    assert cfg.zone("kvm") == config.Zone("kvm", "nova", "TestVM", "m1.tiny", hosts=("node-2",))
     vc = cfg.vcenter
+    assert cfg.zone("vcenter") == config.Zone("vcenter", "vcenter", "TestVM-VMDK", "m1.tiny", vcenter=vc)
+    assert cfg.zones == (cfg.zone("kvm"), cfg.zone("vcenter"))
     assert (vc.host, vc.port, vc.username, vc.insecure, vc.datacenter) == (
         "127.0.0.1", 18990, "administrator@vsphere.local", True, "Datacenter")
     assert vc.password.reveal() == vc_password
@@ -63,6 +65,8 @@ def test_config_is_frozen(dual_raw):
     cfg = config.build(dual_raw)
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.resource_prefix = "other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.zones[0].zone = "other"  # type: ignore[misc]
 
 
 def _drop(raw, *path):
@@ -90,9 +94,11 @@ ERRORS = [
      "hypervisors.kvm.zone: missing (set the KVM availability zone name; Fuel's is nova)"),
     ("vcenter zone not in vmware_attributes", lambda r: _set(r, {"zone": "vc9"}, "hypervisors", "vcenter"),
      "hypervisors.vcenter.zone: 'vc9' is no az_name of vmware_attributes (there: vcenter)"),
-    ("several vCenter zones, none chosen",
-     lambda r: r["vmware_attributes"]["availability_zones"].append(dict(_az(r), az_name="vc2")),
-     "hypervisors.vcenter.zone: missing (vmware_attributes has several zones (vcenter, vc2): pick one)"),
+    ("several vCenter zones, an entry naming none",
+     lambda r: (r["vmware_attributes"]["availability_zones"].append(dict(_az(r), az_name="vc2")),
+                _set(r, {"image": "TestVM-VMDK"}, "hypervisors", "vcenter")),
+     "hypervisors.vcenter.zone: missing (vmware_attributes has several zones (vcenter, vc2): name the one this "
+     "entry is for)"),
     ("vmware_attributes missing", lambda r: _drop(r, "vmware_attributes"),
      "vmware_attributes: missing (use_vcenter is true: give Fuel's vmware_attributes editable.value)"),
     ("same zone twice", lambda r: _set(r, {"zone": "vcenter"}, "hypervisors", "kvm"),

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from fuel_health import nailgun
+from fuel_health.config import nailgun as nailgun_loader
 from fuel_health.tags import deployment_tags
 
 TOKEN = "gAAAA-nailgun-token"
@@ -99,12 +100,44 @@ VMWARE = {"editable": {"metadata": [{"name": "availability_zones", "type": "arra
 }}}
 
 
-def serve(httpserver, *, attributes=ATTRIBUTES, nodes: Any = NODES, network=NETWORK, token=TOKEN) -> None:
+def _target(node: str) -> dict[str, Any]:
+    # A `select` field (fuel-web 9.0 openstack.yaml vmware_attributes_metadata, nova_computes.target_node).
+    return {"current": {"id": node, "label": node},
+            "options": [{"id": "controllers", "label": "controllers"}, {"id": "node-4", "label": "node-4"}]}
+
+
+# Two vCenter zones, as Fuel 8.0/9.0 store them (fuel-web 9.0 nailgun/nailgun/fixtures/openstack.yaml,
+# vmware_attributes_metadata: availability_zones[] {az_name, vcenter_host, vcenter_username, vcenter_password,
+# nova_computes[] {vsphere_cluster, service_name, datastore_regex, target_node}}, glance {...}): each zone its
+# own vCenter and credentials, the first with two clusters (one on the controllers, one on node-4).
+VMWARE_TWO_ZONES = {"editable": {
+    "metadata": [{"name": "availability_zones", "type": "array"}, {"name": "glance", "type": "object"}],
+    "value": {
+        "availability_zones": [
+            {"az_name": "vcenter", "vcenter_host": "172.16.0.254", "vcenter_username": "administrator@vsphere.local",
+             "vcenter_password": "vc-pw",
+             "nova_computes": [
+                 {"vsphere_cluster": "Cluster1", "service_name": "vmcluster1", "datastore_regex": ".*",
+                  "target_node": _target("controllers")},
+                 {"vsphere_cluster": "Cluster2", "service_name": "vmcluster2", "datastore_regex": "^nfs",
+                  "target_node": _target("node-4")}]},
+            {"az_name": "vcenter2", "vcenter_host": "172.16.0.253", "vcenter_username": "root@vc2.local",
+             "vcenter_password": "vc2-pw",
+             "nova_computes": [{"vsphere_cluster": "Cluster3", "service_name": "vmcluster3", "datastore_regex": "",
+                                "target_node": _target("controllers")}]},
+        ],
+        "glance": {"vcenter_host": "", "vcenter_username": "", "vcenter_password": "", "datacenter": "",
+                   "datastore": ""},
+    }}}
+
+
+def serve(httpserver, *, attributes=ATTRIBUTES, nodes: Any = NODES, network=NETWORK, token=TOKEN,
+          vmware=VMWARE) -> None:
     headers = {"X-Auth-Token": token} if token else None
     for path, body in (("/api/clusters/1", CLUSTER), ("/api/releases/2", RELEASE),
                        ("/api/clusters/1/attributes", attributes),
                        ("/api/clusters/1/network_configuration/nova_network", network),
-                       ("/api/clusters/1/vmware_attributes", VMWARE)):
+                       ("/api/clusters/1/vmware_attributes", vmware)):
         httpserver.expect_request(path, method="GET", headers=headers).respond_with_json(body)
     httpserver.expect_request("/api/nodes", method="GET", query_string="cluster_id=1",
                               headers=headers).respond_with_json(nodes)
@@ -113,7 +146,7 @@ def serve(httpserver, *, attributes=ATTRIBUTES, nodes: Any = NODES, network=NETW
 def test_dual_cluster_from_nailgun(httpserver):
     serve(httpserver)
 
-    cfg = nailgun.from_nailgun(httpserver.url_for("/"), 1, token=TOKEN)
+    cfg = nailgun_loader.from_nailgun(httpserver.url_for("/"), 1, token=TOKEN)
 
     assert (cfg.cluster.name, cfg.cluster.release, cfg.cluster.mode) == ("dual_hv", "liberty-8.0", "ha_compact")
     assert cfg.cluster.nova_network_mode == "single_host"
@@ -142,7 +175,7 @@ def test_login_gets_a_keystone_token_first(httpserver):
     ).respond_with_json({"access": {"token": {"id": TOKEN, "expires": "2026-11-22T00:00:00Z"}}})
     serve(httpserver)
 
-    cfg = nailgun.from_nailgun(httpserver.url_for("/"), 1, username="admin", password="admin",
+    cfg = nailgun_loader.from_nailgun(httpserver.url_for("/"), 1, username="admin", password="admin",
                                keystone_url=httpserver.url_for("/v2.0"))
 
     assert cfg.cluster.id == 1
@@ -155,7 +188,7 @@ def test_kvm_only_cluster_never_asks_for_vmware_attributes(httpserver):
     network = {k: v for k, v in NETWORK.items() if k not in ("public_vip", "vips", "management_vip")}
     serve(httpserver, attributes=attributes, nodes={"objects": NODES[:2]}, network=network)
 
-    cfg = nailgun.from_nailgun(httpserver.url_for("/"), 1, token=TOKEN)
+    cfg = nailgun_loader.from_nailgun(httpserver.url_for("/"), 1, token=TOKEN)
 
     assert cfg.vcenter is None and cfg.hypervisors.vcenter is None
     assert cfg.cluster.nova_network_mode == "multi_host"
@@ -167,7 +200,7 @@ def test_ostf_access_creds_override_the_cluster_ones(httpserver):
     serve(httpserver)
     client = nailgun.NailgunClient(httpserver.url_for("/"), token=TOKEN)
 
-    raw = nailgun.raw_config(client, 1, os_creds={"ostf_os_username": "ostf", "ostf_os_password": "pw2",
+    raw = nailgun_loader.raw_config(client, 1, os_creds={"ostf_os_username": "ostf", "ostf_os_password": "pw2",
                                                   "ostf_os_tenant_name": "services"})
 
     assert (raw["cloud"]["auth"]["username"], raw["cloud"]["auth"]["project_name"]) == ("ostf", "services")
@@ -177,7 +210,7 @@ def test_unknown_cluster_is_one_line(httpserver):
     httpserver.expect_request("/api/clusters/9").respond_with_json({"message": "Cluster not found"}, status=404)
 
     with pytest.raises(nailgun.NailgunError) as err:
-        nailgun.from_nailgun(httpserver.url_for("/"), 9, token=TOKEN)
+        nailgun_loader.from_nailgun(httpserver.url_for("/"), 9, token=TOKEN)
 
     assert str(err.value).startswith("nailgun: GET http://")
     assert "/api/clusters/9: HTTP 404" in str(err.value) and "\n" not in str(err.value)
@@ -187,12 +220,12 @@ def test_bad_token_says_what_to_do(httpserver):
     httpserver.expect_request("/api/clusters/1").respond_with_data("Unauthorized", status=401)
 
     with pytest.raises(nailgun.NailgunError, match=r"HTTP 401 \(pass a valid token"):
-        nailgun.from_nailgun(httpserver.url_for("/"), 1, token="expired")
+        nailgun_loader.from_nailgun(httpserver.url_for("/"), 1, token="expired")
 
 
 def test_unreachable_nailgun():
     with pytest.raises(nailgun.NailgunError, match=r"^nailgun: cannot reach http://127.0.0.1:9"):
-        nailgun.from_nailgun("http://127.0.0.1:9", 1, token=TOKEN, timeout=2)
+        nailgun_loader.from_nailgun("http://127.0.0.1:9", 1, token=TOKEN, timeout=2)
 
 
 @pytest.mark.parametrize(("use_vcenter", "nodes", "stored", "want"), [
@@ -211,7 +244,26 @@ def test_volumes_vmdk_comes_from_use_vcenter_and_a_cinder_vmware_node(httpserver
         attributes["editable"]["storage"]["volumes_vmdk"] = {"value": stored, "type": "checkbox"}
     serve(httpserver, attributes=attributes, nodes=nodes)
 
-    cfg = nailgun.from_nailgun(httpserver.url_for("/"), 1, token=TOKEN)
+    cfg = nailgun_loader.from_nailgun(httpserver.url_for("/"), 1, token=TOKEN)
 
     assert cfg.cluster.storage.volumes_vmdk is want
     assert ("volumes_vmdk" in deployment_tags(cfg)) is want
+
+
+def test_several_vcenter_zones_from_nailgun_are_read_as_they_are(httpserver):
+    """Was "vmware_attributes has several zones: pick one": now one vCenter zone per availability zone."""
+    serve(httpserver, vmware=VMWARE_TWO_ZONES)
+
+    cfg = nailgun_loader.from_nailgun(httpserver.url_for("/"), 1, token=TOKEN)
+
+    assert [(z.hypervisor, z.zone) for z in cfg.zones] == [("kvm", "nova"), ("vcenter", "vcenter"),
+                                                           ("vcenter", "vcenter2")]
+    assert cfg.zone("kvm").hosts == ("node-2.test.domain.local",)
+    first, second = cfg.vcenter_zones
+    assert [(nc.vsphere_cluster, first.vcenter.compute_host(nc), nc.target_node)
+            for nc in first.vcenter.nova_computes] == [("Cluster1", "vcenter-vmcluster1", "controllers"),
+                                                       ("Cluster2", "vcenter-vmcluster2", "node-4")]
+    assert (second.vcenter.host, second.vcenter.username, second.vcenter.password.reveal()) == (
+        "172.16.0.253", "root@vc2.local", "vc2-pw")
+    assert [second.vcenter.compute_host(nc) for nc in second.vcenter.nova_computes] == ["vcenter2-vmcluster3"]
+    assert cfg.vcenter is first.vcenter  # the single-zone checks read the first zone
