@@ -5,7 +5,6 @@ Secrets leave their Secret wrapper only here, in the call that opens the connect
 
 from __future__ import annotations
 
-import configparser
 import socket
 import ssl
 import time
@@ -159,17 +158,6 @@ def node_path(cfg: ClusterConfig, node: Node | str, path: str) -> str:
 def node_file(cfg: ClusterConfig, node: Node | str, path: str) -> Any:
     """Return the testinfra File for an absolute node path (/etc/nova/nova.conf), under node.root."""
     return node_host(cfg, node).file(node_path(cfg, node, path))
-
-
-def read_ini(cfg: ClusterConfig, node: Node | str, path: str) -> configparser.ConfigParser:
-    """Parse an ini file of a node (nova.conf, cinder.conf...); AssertionError if it is missing."""
-    n = _node(cfg, node)
-    f = node_file(cfg, n, path)
-    if not f.exists:
-        raise AssertionError(f"{n.name}: {path} not found (looked at {node_path(cfg, n, path)} via {n.host})")
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    parser.read_string(f.content_string, source=f"{n.name}:{path}")
-    return parser
 
 
 # --- preflight ----------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import re
 import secrets
 import threading
@@ -42,12 +41,6 @@ def check_run_id(run_id: str) -> str:
     if not _RUN_ID_RE.match(run_id or ""):
         raise ValueError(f"run id {run_id!r} is not 8 lowercase hex characters (e.g. 3fa2c01b)")
     return run_id
-
-
-def worker_id(environ: dict[str, str] | None = None) -> str:
-    """Return the xdist worker id (gw0, gw1, ...) or `main` outside xdist."""
-    env = os.environ if environ is None else environ
-    return env.get("PYTEST_XDIST_WORKER") or "main"
 
 
 def check_prefix(prefix: str) -> str:
@@ -156,20 +149,6 @@ class Cleanup:
         if errors and raise_errors:
             raise CleanupFailed(errors)
         return errors
-
-
-def delete_and_wait(delete: Callable[[], Any], get: Callable[[], Any], timeout: float,
-                    what: str) -> Callable[[], None]:
-    """Return a cleanup action that deletes, then waits until get() says NotFound (gone for real)."""
-
-    def action() -> None:
-        try:
-            delete()
-        except os_exc.NotFoundException:
-            return
-        waiters.wait_for_delete(get, timeout=timeout, what=what)
-
-    return action
 
 
 # --- the sweep -------------------------------------------------------------------------------------

