@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 import yaml
 
-from fuel_health import config, roles
+from fuel_health import config
 from fuel_health.secret import Secret
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_dual_config_loads_with_vcenter_derived_from_vmware_attributes(dual_raw, write_config, vc_password):
@@ -241,17 +238,3 @@ def test_load_finds_the_lab_file_and_says_when_there_is_none(dual_raw, tmp_path)
 def test_bad_assignment():
     with pytest.raises(config.ConfigError, match=r"^--config-set: 'boot' is not key.path=value"):
         config.parse_assignments(["boot"])
-
-
-# --- roles ---
-
-
-def test_roles_match_the_fixture_metadata():
-    fixture = REPO / "fixtures" / "roles.yaml"
-    if not fixture.exists():
-        pytest.skip("fixtures/roles.yaml not in this checkout")
-    data = yaml.safe_load(fixture.read_text())
-    assert data["aliases"] == roles.ALIASES
-    for name, meta in data["roles"].items():
-        assert roles.normalize_role(name) == name
-        assert tuple(meta["services"]) == roles.SERVICES[name], name

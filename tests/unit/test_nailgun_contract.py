@@ -1,7 +1,7 @@
 """The Nailgun loader against a CONTRACT server.
 
-pytest-httpserver serves the response shapes of Nailgun's own handlers (fuel-web 7.0-9.0, see
-docs fuel-facts.md): `{"editable": ...}` attributes, `{"editable": {"value": ...}}` vmware_attributes,
+pytest-httpserver serves the response shapes of Nailgun's own handlers (fuel-web 7.0-9.0
+nailgun/api/v1/handlers/): `{"editable": ...}` attributes, `{"editable": {"value": ...}}` vmware_attributes,
 node lists (bare or wrapped in `{"objects": [...]}`), network configuration with `public_vip` and/or
 `vips`. It is a contract test of our client and mapping, not a test of Nailgun.
 """
