@@ -48,6 +48,11 @@ class Fault:
     # set as (role, flag); the services named "<role>:<service>" in flag_restart restart on fault and heal.
     flag: tuple[str, str] = ()
     flag_restart: tuple[str, ...] = ()
+    # "<role>:nova-compute" whose libvirt connection the fault drops. nova notices a lost connection on its own
+    # time (libvirt's close callback, or its next periodic task) and then auto-disables the service, and
+    # re-enables it once it reconnects; the fault is on only once nova has settled (see Lab.fault), so what
+    # the checks see does not depend on the machine's load.
+    libvirt_client: str = ""
 
     def applies_to(self, topo: Topology) -> bool:
         return (topo.use_vcenter or not self.needs_vcenter) and (topo.kvm_virt == "libvirt" or not self.needs_libvirt)
@@ -121,10 +126,10 @@ FAULTS: tuple[Fault, ...] = (
     Fault("glance-api-stopped", "glance-api is stopped", stop=("controller:glance-api",)),
     Fault("keystone-stopped", "keystone is stopped: nothing can authenticate", stop=("controller:keystone",)),
     Fault("libvirtd-stopped", "the KVM compute node's libvirtd is stopped (nova-compute runs on)",
-          stop=("compute:libvirtd",), needs_libvirt=True),
+          stop=("compute:libvirtd",), libvirt_client="compute:nova-compute", needs_libvirt=True),
     Fault("qemu-unusable", "the KVM compute node's QEMU binary is unusable (/usr/bin/qemu-system-x86_64 is /bin/false "
           "for its libvirtd)", flag=("compute", "qemu-unusable"), flag_restart=("compute:libvirtd",),
-          needs_libvirt=True),
+          libvirt_client="compute:nova-compute", needs_libvirt=True),
     Fault("no-free-loop-device", "the KVM cinder node finds no free loop device (its cinder-volume sees every "
           "/dev/loop* as /dev/null)", flag=("cinder", "no-free-loop-device"), flag_restart=("cinder:cinder-volume",),
           needs_libvirt=True),

@@ -259,6 +259,8 @@ class Lab:
         stopped = self._select(topo, fault.stop)
         sup.stop(stopped)
         self._wait_seen_down(topo, stopped)
+        if fault.stop and fault.libvirt_client:
+            self._wait_compute_status(topo, fault.libvirt_client, disabled=True)
         if fault.config:
             self._render_with_faults(topo)
             if fault.restart:
@@ -267,7 +269,15 @@ class Lab:
             self._fault_cloud_setup(topo, faults.cloud_args(fault, topo))
         if fault.flag:
             kvm_zone.set_flag(self.paths, topo, fault.flag, on=True)
-            self._restart(sup, topo, self._select(topo, fault.flag_restart))
+            restarted = self._select(topo, fault.flag_restart)
+            if fault.libvirt_client:
+                # Stopped first, so nova's auto-disable (connection lost) is over before the daemon is back;
+                # then its reconnect re-enables the service: the fault's steady state, whatever the load.
+                sup.stop(restarted, timeout=15)
+                self._wait_compute_status(topo, fault.libvirt_client, disabled=True)
+            self._restart(sup, topo, restarted)
+            if fault.libvirt_client:
+                self._wait_compute_status(topo, fault.libvirt_client, disabled=False)
         for twin in self._twins(topo, fault):
             self._start_twin(sup, twin)
         say(f"fault on: {name}: {fault.breaks}")
@@ -295,6 +305,9 @@ class Lab:
             if fault.flag:
                 kvm_zone.set_flag(self.paths, topo, fault.flag, on=False)
                 sup.stop(self._select(topo, fault.flag_restart))  # started again below, without the flag
+                if fault.libvirt_client:
+                    # nova's own auto-disable lands before `ready` re-enables the service, never after it.
+                    self._wait_compute_status(topo, fault.libvirt_client, disabled=True)
             if fault.config and fault.restart:
                 self._restart(sup, topo, self._config_services(topo, fault))
                 self._forget_stale_services(topo, fault, stale)
@@ -305,6 +318,10 @@ class Lab:
                 self._restart(sup, topo, self._select(topo, fault.restart_on_heal))
             if fault.heal_cloud:
                 self._fault_cloud_setup(topo, faults.cloud_args(fault, topo, heal=True))
+            if fault.libvirt_client:
+                # nova's own reconnect, not `ready`'s API enable: else the service looks healed while nova has
+                # no connection yet, and the next fault that drops libvirt's connection finds none to drop.
+                self._wait_compute_status(topo, fault.libvirt_client, disabled=False)
         if healing:
             self.make_ready(topo)  # also waits until every worker is seen up again
         for n in healing:
@@ -350,6 +367,15 @@ class Lab:
                     down.append([svc.name, host])
         if down:
             self.cloud_setup("wait-down", {"down": down, "timeout": 60})
+
+    def _wait_compute_status(self, topo: Topology, selector: str, disabled: bool) -> None:
+        """Return once nova shows the nova-compute auto-disabled (its libvirt connection lost) or enabled again.
+
+        The re-enable comes with nova's reconnect, at its next periodic task (60 s apart), hence the 120 s."""
+        svc = self._select(topo, (selector,))[0]
+        host = services.service_host(self.paths, next(n for n in topo.nodes if n.name == svc.node), svc.name)
+        self.cloud_setup("wait-compute-status", {"host": host, "disabled": disabled,
+                                                 "timeout": 60 if disabled else 120})
 
     def _running_topology(self) -> Topology:
         topo = self.topology()

@@ -169,21 +169,28 @@ CONSOLE_BOOT = M + "kvm.test_instance_console.test_kvm_instance_console_boot"
 CONSOLE_VOLUME = M + "kvm.test_instance_console.test_kvm_instance_console_volume"
 KVM_BOOT_FAILED = r"Exhausted all hosts available for retrying build failures"
 LIBVIRT_MATRIX: dict[str, Expect] = {
-    # nova's libvirt driver disables its own service when the connection drops; a dead zone proves no filter.
+    # nova's libvirt driver disables its own service when the connection drops, and the hypervisor's status
+    # follows the service (the fault waits until nova shows it disabled); a dead zone proves no filter.
     "libvirtd-stopped": expect(SMOKE_KVM_BOOT | {CONSOLE_BOOT, CONSOLE_VOLUME, VMDK_IN_KVM,
-                                                 S + "test_nova_compute.test_kvm_nova_compute_up"},
-                               r"nova-compute on node-2 is disabled \(AUTO: Connection to libvirt lost",
-                               touches={S + "test_hypervisors.test_kvm_hypervisor_type"}),
-    "qemu-unusable": expect(SMOKE_KVM_BOOT | {CONSOLE_BOOT, CONSOLE_VOLUME, VMDK_IN_KVM,
-                                              S + "test_hypervisors.test_kvm_hypervisor_type",
-                                              S + "test_nova_compute.test_kvm_nova_compute_up"},
-                            r"hypervisor node-2 on host node-2 is up/disabled|" + KVM_BOOT_FAILED),
+                                                 S + "test_nova_compute.test_kvm_nova_compute_up",
+                                                 S + "test_hypervisors.test_kvm_hypervisor_type"},
+                               r"nova-compute on node-2 is disabled \(AUTO: Connection to libvirt lost"),
+    # libvirtd runs and serves, so nova reconnects and re-enables its service (the fault waits for that): only
+    # what starts a guest fails, each boot rescheduled until nova gives up.
+    "qemu-unusable": expect(SMOKE_KVM_BOOT | {CONSOLE_BOOT, CONSOLE_VOLUME, VMDK_IN_KVM}, KVM_BOOT_FAILED,
+                            touches={S + "test_hypervisors.test_kvm_hypervisor_type",
+                                     S + "test_nova_compute.test_kvm_nova_compute_up"}),
     # cinder's lab backend refuses the attach (losetup finds no device): nova rolls it back, the volume is available.
     "no-free-loop-device": expect({KVM_SMOKE, CONSOLE_VOLUME},
                                   r"went to available while waiting for in-use",
                                   touches={S + "test_cinder_volume.test_kvm_cinder_volume_up"}),
-    "testvm-corrupted": expect({CONSOLE_BOOT, CONSOLE_VOLUME}, r"kernel panicked \(Kernel panic - not syncing",
-                               touches={S + "test_images.test_kvm_image"} | SMOKE_KVM_BOOT),
+    # The instance is ACTIVE (QEMU runs), but its volume's fate is a race no fault can settle: attached before
+    # the guest's kernel took its PCIe slots (its first seconds), QEMU alone unplugs it and the smoke check
+    # passes; attached later, the hot-unplug (q35) waits for a guest that panicked and never releases it, and
+    # the detach fails (nova gives up after 40 s, see overrides-libvirt). So the smoke check is a `maybe`, and
+    # so is the console volume check that always fails at the marker, before any attach (a `maybe` must fail).
+    "testvm-corrupted": expect({CONSOLE_BOOT}, r"kernel panicked \(Kernel panic - not syncing",
+                               maybe={KVM_SMOKE, CONSOLE_VOLUME}, touches={S + "test_images.test_kvm_image", V2K}),
 }
 _SAVED = Lab.default().topology()
 if _SAVED is not None and _SAVED.kvm_virt == "libvirt":

@@ -96,6 +96,22 @@ def wait_down(conn):
     sys.exit(f"still up after {SPEC.get('timeout', 60)} s: {sorted(want)}")
 
 
+def wait_compute_status(conn):
+    """Wait until a nova-compute is auto-disabled by its libvirt driver (reason "AUTO: ...") or enabled again."""
+    deadline = time.monotonic() + SPEC["timeout"]
+    want = "disabled" if SPEC["disabled"] else "enabled"
+    seen = None
+    while time.monotonic() < deadline:
+        seen = next((s for s in conn.compute.services(binary="nova-compute") if s.host == SPEC["host"]), None)
+        if seen is not None and seen.status == want and (
+                want == "enabled" or (seen.disabled_reason or "").startswith("AUTO: ")):
+            return
+        time.sleep(0.5)
+    now = f"{seen.status} ({seen.disabled_reason})" if seen is not None else "not registered"
+    sys.exit(f"nova-compute on {SPEC['host']} still {now} after {SPEC['timeout']} s, not {want} by its libvirt "
+             "driver: see its log")
+
+
 def discover_hosts():
     subprocess.run([SPEC["nova_manage"], "--config-file", SPEC["nova_conf"], "cell_v2", "discover_hosts"],
                    check=True, capture_output=True)
@@ -285,6 +301,8 @@ def main():
         images(conn)
     elif action == "wait-down":
         wait_down(conn)
+    elif action == "wait-compute-status":
+        wait_compute_status(conn)
     elif action == "purge-zone":
         purge_zone(conn)
     elif action == "boot-marker":
