@@ -58,7 +58,13 @@ def catalog(conn):
 
 
 def wait_services(conn):
-    """Wait until every expected nova-compute and cinder-volume reports up."""
+    """Wait until every expected nova-compute and cinder-volume reports up, and cinder's scheduler has each
+    volume backend's pool.
+
+    A cinder-volume's heartbeat in the database is not enough: the scheduler places volumes only on backends
+    whose capabilities it has received since it started, so right after a restart a volume in that zone ends
+    in NoValidBackend ("AvailabilityZoneFilter: (start: 1, end: 0)") until the next report.
+    """
     want_compute = set(SPEC["compute_hosts"])
     want_volume = set(SPEC["volume_hosts"])
     deadline = time.monotonic() + SPEC.get("timeout", 180)
@@ -67,7 +73,9 @@ def wait_services(conn):
         try:
             up_c = {s.host for s in conn.compute.services(binary="nova-compute") if s.state == "up"}
             up_v = {s.host for s in conn.block_storage.services(binary="cinder-volume") if s.state == "up"}
-            missing = (want_compute - up_c) | (want_volume - up_v)
+            pooled = {p.name.split("#", 1)[0] for p in conn.block_storage.backend_pools()}
+            missing = (want_compute - up_c) | {h for h in want_volume if h not in up_v}
+            missing |= {f"{h} (no pool in cinder-scheduler yet)" for h in want_volume & up_v if h not in pooled}
             if not missing:
                 return
         except sdk_exc.SDKException:
