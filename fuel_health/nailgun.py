@@ -1,7 +1,7 @@
 """A thin Nailgun REST client (the cluster config built from it is fuel_health.config.nailgun).
 
-Only the endpoints listed in docs/fuel-facts are used (`/api/clusters/<id>`, `/api/releases/<id>`,
-`.../attributes`, `/api/nodes?cluster_id=`, `.../network_configuration/<provider>`,
+Only these endpoints are used, each cited per release in docs/system-tests.md (`/api/clusters/<id>`,
+`/api/releases/<id>`, `.../attributes`, `/api/nodes?cluster_id=`, `.../network_configuration/<provider>`,
 `.../vmware_attributes`; deploy: `PUT .../changes`, `/api/tasks/<id>`, `PUT /api/nodes`), so
 system_tests' Fuel backend can share the client. The write calls (create a cluster, change settings,
 assign roles, deploy, diagnostic snapshot) are used by system_tests only; the health checks only read.
