@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 from devops_envs.local.errors import LabError
 from fuel_health import fixture_data
-from fuel_health.fixture_data import FIXTURES, canonical_role
+from fuel_health.fixture_data import FIXTURES, canonical_role, config_fragment_path
 
-__all__ = ["FIXTURES", "LAB_RELEASE", "canonical_role", "conflicts", "fill", "role"]
+__all__ = ["FIXTURES", "LAB_RELEASE", "canonical_role", "config_fragment_path", "conflicts", "fill", "role"]
 
 T = TypeVar("T")
 # The lab stands for the newest release (neutron, settings editable after deployment: the grow-later path);

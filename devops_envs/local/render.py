@@ -121,9 +121,9 @@ def merged(rel: str, node: Node, overrides: Path = HERE / "overrides") -> tuple[
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     sources = [HERE / "templates" / rel]
     base = Path(rel).name
-    sources += [fixture_data.FIXTURES / "config" / "all" / base]
+    sources += [fixture_data.config_fragment_path("all", base)]
     for role in node.roles:
-        sources += [fixture_data.FIXTURES / "config" / role / base, overrides / role / base]
+        sources += [fixture_data.config_fragment_path(role, base), overrides / role / base]
     used = [p for p in sources if p.exists()]
     for path in used:
         parser.read_string(path.read_text(), source=str(path))
