@@ -237,6 +237,11 @@ SETTLED = frozenset({"available", "in-use", "error", "error_restoring", "error_e
 
 
 def _detach_and_delete(conn: Any, volume: Any, timeout: float) -> None:
+    if getattr(volume, "status", None) == "error_deleting":
+        # A delete the backend failed (cinder-vmdk while vCenter was down): cinder never retries it, and refuses
+        # a new delete until the status is reset, as an operator would (`cinder reset-state --state error`).
+        conn.block_storage.reset_volume_status(volume, status="error")
+        volume = conn.block_storage.get_volume(volume.id)
     if getattr(volume, "status", None) not in SETTLED:
         get = lambda: conn.block_storage.get_volume(volume.id)  # noqa: E731 - the waiter's getter
         try:

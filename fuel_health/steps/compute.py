@@ -35,16 +35,18 @@ def find_flavor(ctx: RunContext, name: str) -> Any:
                              "existing flavor)") from None
 
 
-def _check_zone_endpoint(ctx: RunContext, zone: Zone) -> None:
-    """Refuse to boot in the vCenter zone when vCenter is down: the boot cannot work, nor could its delete."""
+def check_zone_endpoint(ctx: RunContext, zone: Zone, what: str = "an instance", done: str = "booted") -> None:
+    """Refuse to create in the vCenter zone when the preflight found vCenter down: nothing made there could
+    be built, and nothing could be deleted again (cinder-vmdk's delete needs vCenter too: the volume would
+    stay behind in error_deleting)."""
     vc_zone = ctx.cfg.hypervisors.vcenter
     if "vcenter" in ctx.down and vc_zone is not None and zone.zone == vc_zone.zone:
-        raise AssertionError(f"{ctx.down['vcenter']}: an instance in zone {zone.zone} can be neither built nor "
-                             "deleted without it, so none is booted")
+        raise AssertionError(f"{ctx.down['vcenter']}: {what} in zone {zone.zone} can be neither built nor "
+                             f"deleted without it, so none is {done}")
 
 
 def _create(ctx: RunContext, zone: Zone, image: str) -> tuple[Any, str | None]:
-    _check_zone_endpoint(ctx, zone)
+    check_zone_endpoint(ctx, zone)
     img = image_steps.find(ctx, image)
     flavor = find_flavor(ctx, zone.flavor)
     name = ctx.names("server")

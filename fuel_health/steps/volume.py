@@ -33,6 +33,7 @@ def _get(ctx: RunContext, volume: Any) -> Any:
 
 def create(ctx: RunContext, zone: Zone, size: int = SIZE_GB) -> Any:
     """Create a volume in the zone and wait until available; its removal is registered at once."""
+    compute.check_zone_endpoint(ctx, zone, "a volume", "created")
     name = ctx.names("volume")
     try:
         volume = ctx.conn.block_storage.create_volume(name=name, size=size, availability_zone=zone.zone)

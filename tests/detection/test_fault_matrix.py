@@ -152,7 +152,8 @@ MATRIX: dict[str, Expect] = {
         {"tests_platform.test_vcenter_login.test_vcenter_login",
          "tests_platform.test_vcenter_clusters.test_vcenter_cluster[Cluster1]",
          "tests_platform.test_vcenter_datastores.test_vcenter_datastores[Cluster1]",
-         "tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
+         "tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms",
+         V2K},  # no vCenter volume is made while vCenter is down: cinder-vmdk could not delete it again
         r"vCenter at 127.0.0.1:\d+ is unreachable"),
     # The expected KVM hosts come from the cluster description, not from what the cloud happens to report.
     "kvm-compute-unregistered": expect(
