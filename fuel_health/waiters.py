@@ -2,7 +2,8 @@
 
 A wait ends as soon as the resource reaches a failed state (no sitting out the timeout on ERROR),
 and its error is one line with what an operator needs: resource, last status, nova's fault, the
-request id of the last API call, elapsed time and poll count.
+request id of the last API call, elapsed time and poll count. `wait_for_status` and `wait_for_delete` are two
+goals over one polling loop (`_poll`): the same backoff, deadline, transient-error retries and poll counts.
 """
 
 from __future__ import annotations
@@ -144,21 +145,24 @@ def _facts(status: str | None, elapsed: float, polls: int, request_id: str | Non
     return "; ".join(parts)
 
 
-def wait_for_status(
-    get: Callable[[], R],
-    ready: Collection[str] = frozenset({"ACTIVE"}),
-    failed: Collection[str] = frozenset({"ERROR"}),
-    timeout: float = 180.0,
-    what: str | None = None,
-    *,
-    backoff: Backoff = Backoff(),
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> R:
-    """Poll get() until its status is in ready; raise ResourceFailed/WaitTimeout otherwise."""
-    ready_set = {s.lower() for s in ready}
-    failed_set = {s.lower() for s in failed}
-    wanted = "/".join(sorted(ready))
+@dataclass(frozen=True)
+class _Goal:
+    """What one wait waits for: the two public waiters are two goals over the one polling loop (`_poll`)."""
+
+    reached: Callable[[Any, str | None], bool]  # (resource, its status) -> the wait is over
+    failed: frozenset[str]  # lower-case statuses that end the wait at once, as ResourceFailed
+    awaiting: str  # ends "went to ERROR while ..." and "disappeared while ...": "waiting for ACTIVE"
+    still: Callable[[str, float], str]  # (last status, elapsed) -> the timeout message's head
+    gone_is_done: bool = False  # NotFound ends the wait well (delete) instead of failing it (status)
+
+
+def _poll(get: Callable[[], Any], goal: _Goal, timeout: float, what: str | None, backoff: Backoff,
+          clock: Callable[[], float], sleep: Callable[[float], None]) -> Any:
+    """Poll get() with backoff until goal.reached; fail fast on goal.failed, on vanishing (unless gone is the
+    goal) and on a non-transient error; WaitTimeout naming the last status once timeout has passed.
+
+    Not tenacity: it is not installed, and its retry-on-result API would still need the injected clock and sleep,
+    the poll counts and detection gaps, and these messages: a dependency to save a few lines of this loop."""
     start = clock()
     polls = transient = 0
     resource: Any = None
@@ -172,13 +176,16 @@ def wait_for_status(
             resource = get()
             transient = 0
         except os_exc.NotFoundException as exc:
+            if goal.gone_is_done:
+                _note(polls, clock() - start, poll_at - prev_poll_at)
+                return None
             elapsed = clock() - start
             _note(polls, elapsed)
-            label = what or "resource"
+            label, rid = what or "resource", _request_id(exc=exc)
             raise ResourceFailed(
-                f"{label}: disappeared while waiting for {wanted} (last status {status or 'unknown'}; "
-                f"{_facts(status, elapsed, polls, _request_id(exc=exc), None)})",
-                what=label, status=status, elapsed=elapsed, polls=polls, request_id=_request_id(exc=exc),
+                f"{label}: disappeared while {goal.awaiting} (last status {status or 'unknown'}; "
+                f"{_facts(status, elapsed, polls, rid, None)})",
+                what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid,
             ) from None
         except Exception as exc:
             transient += 1
@@ -187,17 +194,16 @@ def wait_for_status(
                 raise
         else:
             status = _status(resource)
-            label = what or _describe(resource)
-            if status is not None and status.lower() in ready_set:
+            if goal.reached(resource, status):
                 _note(polls, clock() - start, poll_at - prev_poll_at)
                 return resource
-            if status is not None and status.lower() in failed_set:
+            if status is not None and status.lower() in goal.failed:
                 elapsed = clock() - start
                 _note(polls, elapsed)
+                label = what or _describe(resource)
                 fault, rid = _fault(resource), _request_id(resource)
                 raise ResourceFailed(
-                    f"{label}: went to {status} while waiting for {wanted} "
-                    f"({_facts(status, elapsed, polls, rid, fault)})",
+                    f"{label}: went to {status} while {goal.awaiting} ({_facts(status, elapsed, polls, rid, fault)})",
                     what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid, fault=fault,
                 )
         elapsed = clock() - start
@@ -206,11 +212,34 @@ def wait_for_status(
             label = what or (_describe(resource) if resource is not None else "resource")
             fault, rid = _fault(resource), _request_id(resource)
             raise WaitTimeout(
-                f"{label}: still {status or 'unknown'} after {elapsed:.1f} s (timeout {timeout:g} s) "
-                f"waiting for {wanted} ({_facts(status, elapsed, polls, rid, fault)})",
+                f"{label}: {goal.still(status or 'unknown', elapsed)} ({_facts(status, elapsed, polls, rid, fault)})",
                 what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid, fault=fault,
             )
         sleep(min(next(delays), timeout - elapsed))
+
+
+def wait_for_status(
+    get: Callable[[], R],
+    ready: Collection[str] = frozenset({"ACTIVE"}),
+    failed: Collection[str] = frozenset({"ERROR"}),
+    timeout: float = 180.0,
+    what: str | None = None,
+    *,
+    backoff: Backoff = Backoff(),
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> R:
+    """Poll get() until its status is in ready; raise ResourceFailed/WaitTimeout otherwise."""
+    ready_set = frozenset(s.lower() for s in ready)
+    wanted = "/".join(sorted(ready))
+    goal = _Goal(
+        reached=lambda _resource, status: status is not None and status.lower() in ready_set,
+        failed=frozenset(s.lower() for s in failed),
+        awaiting=f"waiting for {wanted}",
+        still=lambda status, elapsed: f"still {status} after {elapsed:.1f} s (timeout {timeout:g} s) "
+                                      f"waiting for {wanted}",
+    )
+    return _poll(get, goal, timeout, what, backoff, clock, sleep)
 
 
 def wait_for_delete(
@@ -224,50 +253,11 @@ def wait_for_delete(
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Poll get() until it raises NotFoundException (gone); fail fast on ERROR/error_deleting."""
-    failed_set = {s.lower() for s in failed}
-    start = clock()
-    polls = transient = 0
-    resource: Any = None
-    status: str | None = None
-    delays = backoff.delays()
-    poll_at = prev_poll_at = start
-    while True:
-        polls += 1
-        prev_poll_at, poll_at = poll_at, clock()
-        try:
-            resource = get()
-            transient = 0
-        except os_exc.NotFoundException:
-            _note(polls, clock() - start, poll_at - prev_poll_at)
-            return
-        except Exception as exc:
-            transient += 1
-            if not _is_transient(exc) or transient > TRANSIENT_RETRIES:
-                _note(polls, clock() - start)
-                raise
-        else:
-            if resource is None:  # find_*() style getters answer None when gone
-                _note(polls, clock() - start, poll_at - prev_poll_at)
-                return
-            status = _status(resource)
-            if status is not None and status.lower() in failed_set:
-                elapsed = clock() - start
-                _note(polls, elapsed)
-                label = what or _describe(resource)
-                fault, rid = _fault(resource), _request_id(resource)
-                raise ResourceFailed(
-                    f"{label}: went to {status} while being deleted "
-                    f"({_facts(status, elapsed, polls, rid, fault)})",
-                    what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid, fault=fault,
-                )
-        elapsed = clock() - start
-        if elapsed >= timeout:
-            _note(polls, elapsed)
-            label = what or (_describe(resource) if resource is not None else "resource")
-            fault, rid = _fault(resource), _request_id(resource)
-            raise WaitTimeout(
-                f"{label}: still there ({status or 'unknown'}) {elapsed:.1f} s after delete "
-                f"(timeout {timeout:g} s) ({_facts(status, elapsed, polls, rid, fault)})",
-                what=label, status=status, elapsed=elapsed, polls=polls, request_id=rid, fault=fault,
-            )
-        sleep(min(next(delays), timeout - elapsed))
+    goal = _Goal(
+        reached=lambda resource, _status: resource is None,  # find_*() style getters answer None when gone
+        failed=frozenset(s.lower() for s in failed),
+        awaiting="being deleted",
+        still=lambda status, elapsed: f"still there ({status}) {elapsed:.1f} s after delete (timeout {timeout:g} s)",
+        gone_is_done=True,
+    )
+    _poll(get, goal, timeout, what, backoff, clock, sleep)

@@ -161,3 +161,32 @@ def test_detection_gap_is_the_time_between_the_last_two_polls(clock):
         wait(sequence(Server("s1", "BUILD"), Server("s1", "BUILD"), Server("s1", "ACTIVE")), clock, timeout=10)
         wait(sequence(Server("s2", "ACTIVE")), clock, timeout=10)
     assert stats.gaps == [pytest.approx(0.06), 0.0]  # slept 0.05 then 0.06: seen at most 0.06 s late; then at once
+
+
+WAITS = {"status": waiters.wait_for_status, "delete": waiters.wait_for_delete}
+
+
+@pytest.mark.parametrize("backoff", [waiters.Backoff(), waiters.Backoff(start=0.5, factor=2.0, cap=1.5)],
+                         ids=["default", "custom"])
+def test_status_and_delete_waits_poll_alike(backoff):
+    """Both waiters run one loop: on a resource that never changes they sleep the same delays (the backoff's
+    growth and cap), stop at the same deadline after the same polls, retry the same transient errors and fail
+    on a failed state at the first poll that sees it. A second copy of the loop that drifts fails here."""
+    runs = {}
+    for name, wait_fn in WAITS.items():
+        clock = FakeClock()
+        with waiters.counting() as stats, pytest.raises(waiters.WaitTimeout) as err:
+            wait_fn(sequence(Server("s1", "BUILD")), timeout=30, backoff=backoff, clock=clock, sleep=clock.sleep)
+        busy = sequence(http_error(os_exc.HttpException, 503))
+        with pytest.raises(os_exc.HttpException):
+            wait_fn(busy, timeout=100, backoff=backoff, clock=clock, sleep=clock.sleep)
+        with pytest.raises(waiters.ResourceFailed) as failed:
+            wait_fn(sequence(Server("s1", "ERROR")), timeout=100, backoff=backoff, clock=clock, sleep=clock.sleep)
+        runs[name] = (clock.sleeps, stats.polls, stats.waits, err.value.elapsed, err.value.polls, busy.calls["n"],
+                      failed.value.polls)
+    assert runs["status"] == runs["delete"]
+    sleeps, polls, waits, elapsed, _, transient_polls, failed_polls = runs["status"]
+    timed_out = sleeps[:polls - 1]  # the sleeps of the timed-out wait, before the transient one's
+    assert max(timed_out) == backoff.cap and timed_out[0] == backoff.start
+    assert sum(timed_out) == pytest.approx(30.0, abs=1e-3) == elapsed and waits == 1
+    assert transient_polls == waiters.TRANSIENT_RETRIES + 1 and failed_polls == 1
