@@ -12,12 +12,18 @@ from __future__ import annotations
 import copy
 import re
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+# fixtures/ ships inside the package as fuel_health/_fixtures: in a checkout a symlink to the repository's
+# fixtures/ (resolved, so paths and messages name fixtures/ itself), in a wheel the files (pyproject.toml
+# package-data), so an installed package reads the same data as a checkout.
+FIXTURES = Path(str(resources.files("fuel_health") / "_fixtures")).resolve()
+FIXTURES_MISSING = ("fixtures/ ships in the package as fuel_health/_fixtures: reinstall the package, or in a checkout "
+                    "restore that symlink to ../fixtures")
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 
@@ -36,7 +42,7 @@ def _load(rel: str) -> Any:
         return yaml.safe_load((FIXTURES / rel).read_text())
     except OSError as exc:
         raise FixtureError(f"cannot read fixtures/{rel} in {FIXTURES.parent}: {exc.strerror or exc} "
-                           "(the suite runs from a checkout of the repository)") from None
+                           f"({FIXTURES_MISSING})") from None
     except yaml.YAMLError as exc:
         raise FixtureError(f"fixtures/{rel}: not valid YAML ({str(exc).splitlines()[0]})") from None
 
@@ -99,8 +105,7 @@ def releases() -> tuple[str, ...]:
 def newest_release() -> str:
     """The newest release with rules: the lab stands for it (neutron, settings editable after deployment)."""
     if not releases():
-        raise FixtureError(f"no release rules in {FIXTURES / 'releases'} (the suite runs from a checkout of the "
-                           "repository)")
+        raise FixtureError(f"no release rules in {FIXTURES / 'releases'} ({FIXTURES_MISSING})")
     return releases()[-1]
 
 
