@@ -184,11 +184,17 @@ class Lab:
                 if name == "nova-compute":
                     host = services.service_host(self.paths, node, name)
                     compute_hosts.append(host)
-                    hv = "vcenter" if "vcenter-compute" in node.roles else "kvm"
-                    zone = topo.vcenter_zone.az_name if hv == "vcenter" and topo.vcenter_zone else topo.kvm_zone
-                    aggregates.setdefault(hv, {"name": f"{hv}-hosts", "zone": zone, "hosts": []})["hosts"].append(host)
+                    nc = topo.nova_compute_for(node.name) if "vcenter-compute" in node.roles else None
+                    zone = nc.az_name if nc else topo.kvm_zone
+                    # One aggregate per zone: kvm-hosts, vcenter-hosts (the first vCenter zone), vcenter-<az>-hosts.
+                    key = "kvm" if nc is None else "vcenter" if zone == topo.az_names[0] else f"vcenter-{zone}"
+                    agg = aggregates.setdefault(key, {"name": f"{key}-hosts", "zone": zone, "hosts": []})
+                    agg["hosts"].append(host)
                 if name == "cinder-volume":
                     volume_hosts.append(services.service_host(self.paths, node, name))
+            if "cinder-vmdk" in node.roles:
+                volume_hosts += [services.vmdk_zone_host(self.paths, node, zone.az_name)
+                                 for zone in topo.vcenter_zones[1:]]
         images_dir = self.paths.data / "images"
         self.run_inside("images.py", str(images_dir))
         images = [{"name": "TestVM", "file": str(images_dir / "testvm.qcow2"), "disk_format": "qcow2"}]
@@ -332,7 +338,7 @@ class Lab:
         spec: dict[str, Any] = {"args": args[1:]}
         zone = topo.vcenter_zone
         if zone is not None:
-            spec["vcenter"] = {"host": zone.host, "port": int(topo.vcenter.get("port", 18990)),
+            spec["vcenter"] = {"host": zone.host, "port": topo.simulator(zone.az_name).port,
                                "username": zone.username, "password": render.vcenter_password(topo, self.secrets())}
         self.cloud_setup(args[0], spec)
 
@@ -484,10 +490,16 @@ class Lab:
         if zone is not None:
             hypervisors["vcenter"] = {"zone": zone.az_name, "image": "TestVM-VMDK", "flavor": "m1.tiny"}
             attrs = json.loads(json.dumps(topo.vmware_attributes))
-            attrs["availability_zones"][0]["vcenter_password"] = render.vcenter_password(topo, secret)
+            for az in attrs["availability_zones"]:
+                az["vcenter_password"] = render.vcenter_password(topo, secret, az["az_name"])
             cfg["vmware_attributes"] = attrs
-            cfg["vcenter"] = {"port": int(topo.vcenter.get("port", 18990)), "insecure": True,
-                              "datacenter": topo.vcenter.get("datacenter", "Datacenter")}
+            first = topo.simulator(zone.az_name)
+            cfg["vcenter"] = {"port": first.port, "insecure": True, "datacenter": first.datacenter}
+            if len(topo.vcenter_zones) > 1:  # each further zone: its own simulator's port and datacenter
+                hypervisors["vcenter"] = [hypervisors["vcenter"]] + [
+                    {"zone": z.az_name, "image": "TestVM-VMDK", "flavor": "m1.tiny",
+                     "port": topo.simulator(z.az_name).port, "datacenter": topo.simulator(z.az_name).datacenter}
+                    for z in topo.vcenter_zones[1:]]
         cfg["nodes"] = [{"name": n.name, "hostname": n.name, "roles": list(n.roles), "host": "local://",
                          "root": str(self.paths.node_root(n.name)), "services": list(n.services)}
                         for n in topo.nodes]
@@ -509,11 +521,11 @@ class Lab:
             return self.kill_strays()
         sup = self.supervisor()
         all_svcs = self.services(topo)
-        zone = topo.vcenter_zone
-        if zone and all(sup.pid(s) for s in all_svcs):
-            # The simulator keeps its inventory in memory: what lives in the vCenter zone can't survive.
-            with contextlib.suppress(LabError):
-                say(self.cloud_setup("purge-zone", {"zone": zone.az_name}, timeout=240).strip())
+        if topo.vcenter_zones and all(sup.pid(s) for s in all_svcs):
+            # The simulators keep their inventory in memory: what lives in a vCenter zone can't survive.
+            for zone in topo.vcenter_zones:
+                with contextlib.suppress(LabError):
+                    say(self.cloud_setup("purge-zone", {"zone": zone.az_name}, timeout=240).strip())
         for stage in (services.OPENSTACK, services.IDENTITY):
             sup.stop([s for s in all_svcs if s.stage == stage])
         kvm_zone.stop(self.paths, topo, sup, all_svcs)  # libvirtd, then any QEMU guest it leaves behind

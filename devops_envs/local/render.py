@@ -10,8 +10,11 @@ import os
 from pathlib import Path
 
 from devops_envs.local import fixture_data
+from devops_envs.local import secrets as lab_secrets
 from devops_envs.local.paths import HERE, LabPaths
-from devops_envs.local.topology import Node, Topology
+from devops_envs.local.topology import Node, Topology, VCenterZone
+
+GENERATED = "{{generated}}"  # a vcenter_password the lab makes up (secrets.yaml)
 
 # Config files each service reads, relative to a node's etc/.
 SERVICE_FILES: dict[str, tuple[str, ...]] = {
@@ -77,30 +80,48 @@ def values(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: Node)
 def vmware_values(topo: Topology, secrets: dict[str, str], node: str | None = None) -> dict[str, str]:
     """The placeholders of the vCenter fragments, from vmware_attributes (lab password if `{{generated}}`).
 
-    A vcenter-compute node gets the nova_compute that targets it (its cluster, service name, datastores);
-    the zone-wide values are the same for every node."""
+    A vcenter-compute node gets the nova_compute that targets it (its zone's vCenter, its cluster, service name,
+    datastores); any other node the first vCenter zone's values."""
     zone = topo.vcenter_zone
     if zone is None:
         return {}
-    nc = (topo.nova_compute_for(node) if node else None) or zone
+    return zone_values(topo, secrets, (topo.nova_compute_for(node) if node else None) or zone)
+
+
+def zone_values(topo: Topology, secrets: dict[str, str], nc: VCenterZone) -> dict[str, str]:
+    """The placeholders of the vCenter fragments for one nova_compute of one vCenter zone."""
     return {
-        "az_name": zone.az_name,
+        "az_name": nc.az_name,
         "service_name": nc.service_name,
         "vsphere_cluster": nc.vsphere_cluster,
         "datastore_regex": nc.datastore_regex,
-        "vcenter_host": zone.host,
-        "vcenter_port": str(topo.vcenter.get("port", 443)),
-        "vcenter_username": zone.username,
-        "vcenter_password": vcenter_password(topo, secrets),
+        "vcenter_host": nc.host,
+        "vcenter_port": str(topo.simulator(nc.az_name).port),
+        "vcenter_username": nc.username,
+        "vcenter_password": vcenter_password(topo, secrets, nc.az_name),
         "vcenter_insecure": "True",
-        "cinder_vmdk_host": f"cinder-vmdk-{zone.az_name}",  # one host for the whole HA pair
+        "cinder_vmdk_host": f"cinder-vmdk-{nc.az_name}",  # one host for the whole HA pair
     }
 
 
-def vcenter_password(topo: Topology, secrets: dict[str, str]) -> str:
-    zone = topo.vcenter_zone
+def vcenter_password(topo: Topology, secrets: dict[str, str], az_name: str | None = None) -> str:
+    """A vCenter zone's password (default: the first zone's): as given, or the lab's generated one for that zone."""
+    zone = topo.vcenter_zone if az_name is None else next(iter(topo.zone_computes(az_name)), None)
     assert zone is not None
-    return secrets["vcenter_password"] if zone.password == "{{generated}}" else zone.password
+    if zone.password != GENERATED:
+        return zone.password
+    return lab_secrets.vcenter_password(secrets, None if zone.az_name == topo.az_names[0] else zone.az_name)
+
+
+def vmdk_zone_file(az_name: str) -> str:
+    """The file (under a node's etc/) of a further vCenter zone's cinder-volume on a cinder-vmdk node.
+
+    Fuel runs one cinder-volume per vCenter zone on every cinder-vmware node, each reading cinder.conf plus
+    cinder.d/vmware-<az_name>.conf (fuel-library deployment/puppet/vmware/manifests/cinder/vmdk.pp). The lab's
+    first zone stays in cinder.conf itself (as in every one-zone lab); each further zone's process reads only
+    that file, a whole cinder.conf with the zone's values: layered on cinder.conf, [vmdk] vmware_cluster_name (a
+    MultiStrOpt, values add up across files) would also name the first zone's cluster, unknown to this vCenter."""
+    return f"cinder/cinder.d/vmware-{az_name}.conf"
 
 
 def node_files(node: Node) -> list[str]:
@@ -145,6 +166,13 @@ def render_node(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: 
     for service, rel in PASTE_FILES.items():
         if service in node.services:
             write_private(etc / rel, (paths.venv / "etc" / rel).read_text())
+    if "cinder-vmdk" in node.roles:
+        text, _ = merged(SERVICE_FILES["cinder-volume"][0], node, overrides_dir(topo))
+        for zone in topo.vcenter_zones[1:]:
+            rel = vmdk_zone_file(zone.az_name)
+            write_private(etc / rel, fixture_data.fill(text, {**vals, **zone_values(topo, secrets, zone)},
+                                                       f"{node.name}:{rel}"))
+            written.append(etc / rel)
     return written
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets as _random
 from pathlib import Path
@@ -23,3 +25,12 @@ def load_or_create(path: Path) -> dict[str, str]:
         with os.fdopen(fd, "w") as out:
             yaml.safe_dump(values, out)
     return values
+
+
+def vcenter_password(values: dict[str, str], az_name: str | None = None) -> str:
+    """The generated password of a vCenter zone's simulator: the lab's own for the first zone (az_name None),
+    derived from it for each further zone, so every vCenter has its own credentials and nothing more is stored."""
+    if az_name is None:
+        return values["vcenter_password"]
+    return hmac.new(values["vcenter_password"].encode(), f"vcenter:{az_name}".encode(),
+                    hashlib.sha256).hexdigest()[:24]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import configparser
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from devops_envs.local import libvirtd, render
 from devops_envs.local.paths import LabPaths
@@ -68,15 +70,20 @@ def infra(paths: LabPaths, topo: Topology) -> list[Service]:
         Service(node, "epmd", ("/usr/bin/epmd", "-address", "127.0.0.1", "-port", "4369"), INFRA, port=4369),
         Service(node, "rabbitmq", (f"{RABBIT_BIN}/rabbitmq-server",), INFRA, env=rabbit_env(paths), port=5672),
     ]
-    zone = topo.vcenter_zone
-    if zone is not None:
-        vc = topo.vcenter
-        out.append(Service("vcenter", "vcsim", (
-            str(paths.vcsim_build / "bin" / "vcsimd"), "-l", f"127.0.0.1:{vc.get('port', 18990)}",
-            "-user", zone.username,
-            "-datacenter", vc.get("datacenter", "Datacenter"), "-cluster", ",".join(topo.vsphere_clusters),
-            "-datastores", ",".join(vc.get("datastores", ["datastore1"])), "-wsdl-dir", str(paths.wsdl)),
-            INFRA, env={"VCSIM_PASSWORD": "{{vcenter_password}}"}, port=int(vc.get("port", 18990))))
+    for zone in topo.vcenter_zones:  # one simulator per vCenter zone: its own port, credentials and clusters
+        sim = topo.simulator(zone.az_name)
+        first = zone.az_name == topo.az_names[0]
+        # Secrets reach the simulator through its environment (never argv): the supervisor fills the placeholder.
+        password = (("{{vcenter_password}}" if first else f"{{{{vcenter_password:{zone.az_name}}}}}")
+                    if zone.password == render.GENERATED else zone.password)
+        # A further zone's vCenter has an instance uuid of its own, as every real vCenter does (nova names its
+        # node <cluster moref>.<instance uuid>); stable, since nova refuses a node whose name changed.
+        own_uuid = () if first else ("-instance-uuid", str(uuid.uuid5(uuid.NAMESPACE_URL, f"fuel-lab:{zone.az_name}")))
+        out.append(Service("vcenter" if first else f"vcenter-{zone.az_name}", "vcsim", (
+            str(paths.vcsim_build / "bin" / "vcsimd"), "-l", f"127.0.0.1:{sim.port}", "-user", zone.username,
+            "-datacenter", sim.datacenter, "-cluster", ",".join(sim.clusters),
+            "-datastores", ",".join(sim.datastores), "-wsdl-dir", str(paths.wsdl), *own_uuid),
+            INFRA, env={"VCSIM_PASSWORD": password}, port=sim.port))
     return out
 
 
@@ -120,7 +127,23 @@ def openstack(paths: LabPaths, topo: Topology, node: Node) -> list[Service]:
             argv = libvirtd.without_loop_devices(paths, node.name, argv)
         out.append(Service(node.name, name, argv, OPENSTACK, env=env,
                            queue=rpc_queue(paths, topo, node, name, project)))
+    if "cinder-vmdk" in node.roles:
+        out += vmdk_zone_volumes(paths, topo, node)
     return out
+
+
+def vmdk_zone_volumes(paths: LabPaths, topo: Topology, node: Node) -> list[Service]:
+    """A cinder-vmdk node's cinder-volume for each further vCenter zone (Fuel's cinder-volume-vmware-<az_name>),
+    on the zone's own config (render.vmdk_zone_file): each zone's pair shares the zone's host, serves its vCenter."""
+    return [Service(node.name, f"cinder-volume-vmware-{zone.az_name}", (
+        str(paths.bin / "cinder-volume"), "--config-file",
+        str(paths.node_etc(node.name) / render.vmdk_zone_file(zone.az_name))), OPENSTACK,
+        queue=f"cinder-volume.{vmdk_zone_host(paths, node, zone.az_name)}") for zone in topo.vcenter_zones[1:]]
+
+
+def vmdk_zone_host(paths: LabPaths, node: Node, az_name: str) -> str:
+    """The `host` of a further vCenter zone's cinder-volume, read from its rendered config."""
+    return _host(node, "cinder-volume", paths.node_etc(node.name) / render.vmdk_zone_file(az_name))
 
 
 def rpc_queue(paths: LabPaths, topo: Topology, node: Node, name: str, project: str) -> str:
@@ -136,8 +159,12 @@ def rpc_queue(paths: LabPaths, topo: Topology, node: Node, name: str, project: s
 
 def service_host(paths: LabPaths, node: Node, name: str) -> str:
     """The `host` a service registers with, read from the node's rendered config (the one truth)."""
+    return _host(node, name, paths.node_etc(node.name) / render.SERVICE_FILES[name][0])
+
+
+def _host(node: Node, name: str, *files: Path) -> str:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
-    parser.read(paths.node_etc(node.name) / render.SERVICE_FILES[name][0])
+    parser.read(files)
     host = parser.get("DEFAULT", "host", fallback=node.name)
     backends = [b.strip() for b in parser.get("DEFAULT", "enabled_backends", fallback="").split(",") if b.strip()]
     if name == "cinder-volume" and backends:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import psutil
 
 from devops_envs.local import libvirtd
+from devops_envs.local import secrets as lab_secrets
 from devops_envs.local.errors import LabError
 from devops_envs.local.paths import LabPaths, open_private
 from devops_envs.local.services import RABBIT_BIN, RABBIT_NODE, Service, rabbit_env
@@ -72,8 +74,7 @@ class Supervisor:
             log.replace(self.paths.logs / "prev" / log.name)
         argv = list(svc.argv)
         # Secrets reach a process through its environment, never its argv (which `ps` shows to anyone).
-        secret_env = {k: v.replace("{{vcenter_password}}", self.secrets.get("vcenter_password", ""))
-                      for k, v in svc.env.items()}
+        secret_env = {k: _fill_secrets(v, self.secrets) for k, v in svc.env.items()}
         env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": f"{self.paths.bin}:/usr/sbin:/usr/bin:/sbin:/bin",
                **secret_env}
         # 0600 from creation: a service's log can carry a URL or a traceback with a secret in it.
@@ -119,6 +120,16 @@ class Supervisor:
                 mem = proc.memory_full_info()
                 total += getattr(mem, "pss", mem.rss)
         return total
+
+
+def _fill_secrets(value: str, values: dict[str, str]) -> str:
+    """{{vcenter_password}} (the first vCenter zone's) or {{vcenter_password:<az_name>}} (a further zone's)."""
+    if not values.get("vcenter_password"):
+        return VCENTER_PASSWORD.sub("", value)
+    return VCENTER_PASSWORD.sub(lambda m: lab_secrets.vcenter_password(values, m.group(1)), value)
+
+
+VCENTER_PASSWORD = re.compile(r"\{\{vcenter_password(?::([^}]+))?\}\}")
 
 
 def ready(paths: LabPaths, svc: Service, queues: dict[str, int] | None) -> bool:

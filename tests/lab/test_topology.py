@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import configparser
 
-from devops_envs.local import render, services, topology
+import pytest
+import yaml
+
+from devops_envs.local import render, services, supervisor, topology
 from devops_envs.local.errors import LabError
+from devops_envs.local.lab import Lab
 from devops_envs.local.paths import LabPaths
 
 
@@ -143,3 +147,143 @@ def test_nova_computes_are_checked_as_a_whole(change, message):
     with pytest.raises(LabError, match=message) as err:
         topology.from_dict(data)
     assert "\n" not in str(err.value)
+
+
+# --- multi_vc: several vCenter zones (issue 14) ------------------------------------------------------------
+
+VC_PASSWORD = "Vc-Secret-9f3a"
+SECRET = {"db_password": "d", "rabbit_password": "r", "service_password": "s", "admin_password": "a",
+          "vcenter_password": VC_PASSWORD}
+
+
+def rendered_multi_vc(tmp_path) -> tuple[LabPaths, topology.Topology]:
+    paths = LabPaths(tmp_path)
+    for rel in render.PASTE_FILES.values():
+        (tmp_path / "venv" / "etc" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "venv" / "etc" / rel).write_text("")
+    topo = topology.load("multi_vc")
+    render.render_all(paths, topo, SECRET)
+    return paths, topo
+
+
+def ini(path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.read(path)
+    return parser
+
+
+def test_multi_vc_runs_one_simulator_per_vcenter_zone_each_with_its_own_port_and_credentials(tmp_path):
+    paths, topo = rendered_multi_vc(tmp_path)
+    sims = {s.key: s for s in services.infra(paths, topo) if s.name == "vcsim"}
+    assert sorted(sims) == ["vcenter-vcenter2.vcsim", "vcenter.vcsim"]
+    first, second = sims["vcenter.vcsim"], sims["vcenter-vcenter2.vcsim"]
+
+    def flag(svc, name):
+        return svc.argv[svc.argv.index(name) + 1]
+
+    assert (first.port, flag(first, "-l"), flag(first, "-user"), flag(first, "-cluster")) == (
+        18990, "127.0.0.1:18990", "administrator@vsphere.local", "Cluster1,Cluster2")
+    assert (second.port, flag(second, "-l"), flag(second, "-user"), flag(second, "-cluster")) == (
+        18991, "127.0.0.1:18991", "ops@vcenter2.local", "ClusterA,ClusterB")
+    # Its own instance uuid too: nova names a vCenter node <cluster moref>.<instance uuid>.
+    assert "-instance-uuid" not in first.argv and "-instance-uuid" in second.argv
+    passwords = [supervisor._fill_secrets(s.env["VCSIM_PASSWORD"], SECRET) for s in (first, second)]
+    assert passwords[0] == VC_PASSWORD and passwords[1] not in ("", VC_PASSWORD)
+    assert passwords == [render.vcenter_password(topo, SECRET, az) for az in ("vcenter", "vcenter2")]
+    assert not any(p in " ".join(s.argv) for p in passwords for s in (first, second))  # never in argv
+
+
+def test_multi_vc_each_vcenter_compute_talks_to_its_own_zones_vcenter(tmp_path):
+    paths, topo = rendered_multi_vc(tmp_path)
+    seen = {}
+    for node, host, cluster in (("node-4", "vcenter-vmcluster1", "Cluster1"),
+                                ("node-8", "vcenter2-vmclustera", "ClusterA"),
+                                ("node-9", "vcenter2-vmclusterb", "ClusterB")):
+        nova = ini(paths.node_etc(node) / "nova/nova.conf")
+        assert (nova["DEFAULT"]["host"], nova["vmware"]["cluster_name"]) == (host, cluster), node
+        seen[node] = (nova["vmware"]["host_port"], nova["vmware"]["host_username"], nova["vmware"]["host_password"])
+    assert seen["node-4"] == ("18990", "administrator@vsphere.local", VC_PASSWORD)
+    assert seen["node-8"] == seen["node-9"] == ("18991", "ops@vcenter2.local",
+                                                render.vcenter_password(topo, SECRET, "vcenter2"))
+
+
+def test_multi_vc_has_a_cinder_vmdk_pair_per_vcenter_zone(tmp_path):
+    """Every cinder-vmdk node runs one cinder-volume per vCenter zone (Fuel's cinder-volume-vmware-<az>); a
+    zone's two processes share its host (one RPC queue), and each zone's pair serves that zone's vCenter."""
+    paths, topo = rendered_multi_vc(tmp_path)
+    volumes = [s for n in topo.nodes_with("cinder-vmdk") for s in services.openstack(paths, topo, n)
+               if s.name.startswith("cinder-volume")]
+    by_queue: dict[str, list[str]] = {}
+    for svc in volumes:
+        by_queue.setdefault(svc.queue, []).append(svc.node)
+    assert by_queue == {"cinder-volume.cinder-vmdk-vcenter@vmdk": ["node-5", "node-6"],
+                        "cinder-volume.cinder-vmdk-vcenter2@vmdk": ["node-5", "node-6"]}
+    for node in ("node-5", "node-6"):
+        (zone2,) = [s for s in volumes if s.node == node and s.queue.endswith("vcenter2@vmdk")]
+        (conf,) = [a for a in zone2.argv if a.endswith(".conf")]  # its own file only: see render.vmdk_zone_file
+        assert conf == str(paths.node_etc(node) / "cinder/cinder.d/vmware-vcenter2.conf")
+        for path, zone, port, user, cluster in (
+                (paths.node_etc(node) / "cinder/cinder.conf", "vcenter", "18990", "administrator@vsphere.local",
+                 "Cluster1"),
+                (conf, "vcenter2", "18991", "ops@vcenter2.local", "ClusterA")):
+            cinder = ini(path)
+            assert (cinder["DEFAULT"]["storage_availability_zone"], cinder["vmdk"]["backend_availability_zone"],
+                    cinder["vmdk"]["vmware_host_port"], cinder["vmdk"]["vmware_host_username"],
+                    cinder["vmdk"]["vmware_cluster_name"]) == (zone, zone, port, user, cluster), path
+            assert cinder["vmdk"]["vmware_host_password"] == render.vcenter_password(topo, SECRET, zone)
+
+
+def test_multi_vc_suite_config_describes_every_zone(tmp_path):
+    from fuel_health import config
+
+    paths, topo = rendered_multi_vc(tmp_path)
+    Lab(paths).write_suite_config(topo, SECRET)
+    cfg = config.build(yaml.safe_load(paths.suite_config.read_text()))
+    assert [(z.hypervisor, z.zone) for z in cfg.zones] == [("kvm", "nova"), ("vcenter", "vcenter"),
+                                                           ("vcenter", "vcenter2")]
+    assert cfg.zone("kvm").hosts == ("node-2", "node-7")
+    east, west = cfg.vcenter_zones
+    assert (east.vcenter.port, east.vcenter.username, east.vcenter.password.reveal()) == (
+        18990, "administrator@vsphere.local", VC_PASSWORD)
+    assert (west.vcenter.port, west.vcenter.username, west.vcenter.password.reveal(), west.vcenter.datacenter) == (
+        18991, "ops@vcenter2.local", render.vcenter_password(topo, SECRET, "vcenter2"), "Datacenter2")
+    assert [west.vcenter.compute_host(nc) for nc in west.vcenter.nova_computes] == ["vcenter2-vmclustera",
+                                                                                    "vcenter2-vmclusterb"]
+
+
+def _zones(data):
+    return data["vmware_attributes"]["availability_zones"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["vcenter"]["zones"]["vcenter2"].pop("port"),
+     r"vcenter.zones.vcenter2.port: missing \(each vCenter zone runs its own simulator on its own port\)"),
+    (lambda d: d["vcenter"].pop("zones"), r"vcenter.zones.vcenter2.port: missing"),
+    (lambda d: d["vcenter"]["zones"]["vcenter2"].update(port=18990),
+     r"vcenter.zones.vcenter2.port 18990 is also the port of zone vcenter's simulator"),
+    (lambda d: d["vcenter"]["zones"].update(vc9={"port": 18992}), r"vcenter.zones.vc9 is no further vCenter zone"),
+    (lambda d: d["vcenter"]["zones"].update(vcenter2=18991), r"vcenter.zones.vcenter2 must be a mapping"),
+    (lambda d: _zones(d)[1]["nova_computes"][1].update(vsphere_cluster="ClusterC"),
+     r"vsphere_cluster 'ClusterC' is not a cluster of zone vcenter2's vCenter \(ClusterA, ClusterB\): add it to "
+     r"vcenter.zones.vcenter2.clusters"),
+    (lambda d: _zones(d)[1].update(az_name="vcenter"), r"az_name 'vcenter' given more than once"),
+    (lambda d: _zones(d)[1].update(nova_computes=[]), r"vCenter zone vcenter2 has no nova_computes"),
+    (lambda d: _zones(d)[1]["nova_computes"][1].update(target_node={"current": {"id": "node-4"}}),
+     r"target_node node-4 given more than once"),
+    (lambda d: _zones(d)[1].pop("vcenter_username"), r"missing or malformed key 'vcenter_username'"),
+])
+def test_multi_vc_refusals_are_one_line(change, message):
+    data = topology.load("multi_vc").to_dict()
+    change(data)
+    with pytest.raises(LabError, match=message) as err:
+        topology.from_dict(data)
+    assert "\n" not in str(err.value)
+
+
+def test_a_cluster_name_may_repeat_in_another_vcenter():
+    """Two vCenters may both have a Cluster1: only within one vCenter is a cluster given once."""
+    data = topology.load("multi_vc").to_dict()
+    _zones(data)[1]["nova_computes"][0]["vsphere_cluster"] = "Cluster1"
+    data["vcenter"]["zones"]["vcenter2"]["clusters"] = ["Cluster1", "ClusterB"]
+    assert [nc.vsphere_cluster for nc in topology.from_dict(data).nova_computes] == ["Cluster1", "Cluster1",
+                                                                                     "ClusterB"]

@@ -25,6 +25,7 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -49,6 +50,8 @@ const (
 	datastoreType = string(types.HostFileSystemVolumeFileSystemTypeVMFS)
 )
 
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$`)
+
 type options struct {
 	listen     string
 	user       string
@@ -58,6 +61,10 @@ type options struct {
 	datastores []string
 	wsdlDir    string
 	vms        int
+	// instanceUUID is the vCenter's About.InstanceUuid. nova's VMware driver names its node
+	// <cluster moref>.<instance uuid>: two simulators with the model's fixed uuid (and the same first cluster
+	// moref) would give two nova-computes one placement provider name, and the second gets 409s.
+	instanceUUID string
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -71,6 +78,7 @@ func parseFlags(args []string) (*options, error) {
 	ds := fs.String("datastores", "", "comma-separated names of extra VMFS datastores mounted on every host")
 	fs.StringVar(&o.wsdlDir, "wsdl-dir", "", "serve this directory's *.wsdl/*.xsd files under /sdk/ (vimService.wsdl)")
 	fs.IntVar(&o.vms, "vm", 0, "number of sample VMs the model creates in the cluster's resource pool")
+	fs.StringVar(&o.instanceUUID, "instance-uuid", "", "the vCenter's instance uuid (default: the model's fixed one)")
 	err := fs.Parse(args)
 	if err != nil {
 		return nil, err
@@ -92,6 +100,9 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if len(o.clusters) == 0 {
 		return nil, errors.New("-cluster must name at least one cluster")
+	}
+	if o.instanceUUID != "" && !uuidPattern.MatchString(o.instanceUUID) {
+		return nil, fmt.Errorf("-instance-uuid %q is not a uuid (8-4-4-4-12 hex digits)", o.instanceUUID)
 	}
 	if o.vms < 0 {
 		return nil, errors.New("-vm must not be negative")
@@ -338,6 +349,11 @@ func run(args []string) int {
 		return fail(err)
 	}
 	defer m.Remove()
+	if o.instanceUUID != "" {
+		// The ServiceInstance keeps its own copy of the content: RetrieveServiceContent answers from it.
+		si := simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
+		si.Content.About.InstanceUuid = o.instanceUUID
+	}
 	simulator.Map.AddHandler(taskFix{})
 	addExtensions(m.ServiceContent)
 
