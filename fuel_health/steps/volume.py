@@ -73,8 +73,12 @@ def attach(ctx: RunContext, server: Any, volume: Any) -> Any:
                                        timeout=ctx.timeouts.attach, what=what)
     except waiters.ResourceFailed as exc:
         why = compute.action_error(ctx, server, "attach_volume")
+        # The export is cinder-volume's half of the attach (nova's traceback ends in cinderclient when it
+        # failed): name its backend host too (admin view), so both logs to read are in the message.
+        backend = getattr(volume, "host", None)
         raise AssertionError(f"{exc}" + (f"; {why}" if why else "") + "; see nova-compute's log on host "
-                             f"{getattr(server, 'compute_host', None) or '?'}") from exc
+                             f"{getattr(server, 'compute_host', None) or '?'}"
+                             + (f" and cinder-volume's log of {backend}" if backend else "")) from exc
 
 
 def check_attached(ctx: RunContext, volume: Any, server: Any) -> Any:
