@@ -81,6 +81,10 @@ def summary(f: dict[str, Any]) -> str:
         ("lab: warm `up`", lab["warm_up_s"], "s", ""),
         ("lab: `down`", lab["down_s"], "s", ""),
         ("lab: memory of all services (PSS)", lab["memory_gib"], "GiB", ""),
+        ("lab, real KVM zone: cold `up`", lab.get("libvirt_cold_up_s", "not measured (--quick)"), "s",
+         f"< 90 s: {_met(lab.get('libvirt_cold_up_s'), 90)}"),
+        ("lab, real KVM zone: boot to TestVM's marker", lab.get("kvm_boot_marker_s", "not measured (--quick)"),
+         "s", f"< 10 s: {_met(lab.get('kvm_boot_marker_s'), 10)}"),
         ("suite: all sets, serial", serial["wall_s"], "s", ""),
         *[(f"suite: all sets, {k.replace('_', ' ')}", v["wall_s"], "s", "")
           for k, v in suite["all_sets"].items() if k.startswith("workers")],

@@ -1,6 +1,8 @@
-"""Lab benchmark: cold `up` (installed, empty state), warm `up` (existing state), `down`, memory.
+"""Lab benchmark: cold `up` (installed, empty state), warm `up` (existing state), `down`, memory; and the real
+KVM zone's cold `up` (dual_hv_libvirt) and its boot to TestVM's console marker.
 
-Targets (issue: the local lab): cold < 90 s, warm < 45 s, all services < 2.5 GiB. Reported, not gated.
+Targets (issues: the local lab, the real KVM zone): cold < 90 s (both labs), warm < 45 s, all services < 2.5 GiB,
+a KVM boot to the guest's marker < 10 s. Reported, not gated.
 usage: python -m benchmarks.lab_lifecycle [--quick]   (--quick: warm up/down only, keeps the state)"""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from benchmarks import common
 from devops_envs.local import kvm_zone
 from devops_envs.local.lab import Lab
 
-TARGETS = {"cold_up_s": 90, "warm_up_s": 45, "memory_gib": 2.5, "kvm_boot_marker_s": 10}
+TARGETS = {"cold_up_s": 90, "warm_up_s": 45, "memory_gib": 2.5, "libvirt_cold_up_s": 90, "kvm_boot_marker_s": 10}
 
 
 def timed(fn) -> float:
@@ -27,7 +29,11 @@ def measure(quick: bool) -> dict[str, Any]:
     lab.up()  # installed and running before measuring anything
     figures: dict[str, Any] = {"mode": "quick" if quick else "full", "topology": lab.topology().name}
     if not quick:
-        # The cold start is of the standard dual-hypervisor lab, whatever this one was grown into.
+        # The real KVM zone first (issue 13's budget): its cold start, then a boot to TestVM's console marker.
+        lab.reset()
+        figures["libvirt_cold_up_s"] = timed(lambda: lab.up("dual_hv_libvirt"))
+        figures.update(boot_marker(lab))
+        # The cold start of the standard dual-hypervisor lab, whatever this one was grown into; the lab stays so.
         lab.reset()
         figures["topology"] = "dual_hv"
         figures["cold_up_s"] = timed(lambda: lab.up("dual_hv"))
@@ -37,17 +43,21 @@ def measure(quick: bool) -> dict[str, Any]:
     figures["memory_gib"] = round(sum(r["memory_mib"] or 0 for r in rows) / 1024, 2)
     figures["services"] = len(rows)
     figures["memory_mib_per_service"] = {r["service"]: r["memory_mib"] for r in rows}
-    if lab.topology().kvm_virt == "libvirt":
-        # The real KVM zone: boot request -> ACTIVE, and -> TestVM's ready marker on the console.
-        out = lab.cloud_setup("boot-marker", {"zone": lab.topology().kvm_zone, "marker": kvm_zone.CONSOLE[
-            "console_ready"]}, timeout=180).split()
-        figures["kvm_active_s"], figures["kvm_boot_marker_s"] = float(out[-2]), float(out[-1])
+    if quick and lab.topology().kvm_virt == "libvirt":
+        figures.update(boot_marker(lab))
     return figures
 
 
+def boot_marker(lab: Lab) -> dict[str, float]:
+    """On a lab with the real KVM zone: boot request -> ACTIVE, and -> TestVM's ready marker on the console."""
+    out = lab.cloud_setup("boot-marker", {"zone": lab.topology().kvm_zone, "marker": kvm_zone.CONSOLE[
+        "console_ready"]}, timeout=180).split()
+    return {"kvm_active_s": float(out[-2]), "kvm_boot_marker_s": float(out[-1])}
+
+
 def table(figures: dict[str, Any]) -> str:
-    keys = [k for k in ("cold_up_s", "warm_up_s", "down_s", "memory_gib", "services", "kvm_active_s",
-                        "kvm_boot_marker_s") if k in figures]
+    keys = [k for k in ("cold_up_s", "warm_up_s", "down_s", "memory_gib", "services", "libvirt_cold_up_s",
+                        "kvm_active_s", "kvm_boot_marker_s") if k in figures]
     out = "| figure | value | target |\n|---|---|---|\n" + "\n".join(
         f"| {k} | {figures[k]} | {'< ' + str(TARGETS[k]) if k in TARGETS else ''} |" for k in keys)
     return out + "\n\nMemory per service (PSS, MiB):\n\n| service | MiB |\n|---|---|\n" + "\n".join(
