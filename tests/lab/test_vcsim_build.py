@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 PORT = 18992
 USER, PASSWORD = "lab", "s3cret"
 DATACENTER, CLUSTER, DATASTORES = "LabDatacenter", "LabCluster", ("lab-ds1", "lab-ds2")
+MODEL_UUID = "dbed6e0c-bd88-4ef6-b594-21283e1c677f"  # govmomi simulator/vpx/service_content.go InstanceUuid
+SECOND_UUID = "4e74da87-d114-5c8b-93e3-811098482081"
 WSDL_TEXT = '<?xml version="1.0"?>\n<definitions name="stand-in for the generated vimService.wsdl"/>\n'
 START_TIMEOUT = 10.0
 
@@ -233,6 +235,7 @@ def two_clusters(vcsimd: Path, wsdl_dir: Path, pyvmomi: ModuleType) -> Iterator[
     cmd = [
         str(vcsimd), "-l", f"127.0.0.1:{PORT + 1}", "-user", USER, "-pass", PASSWORD, "-datacenter", DATACENTER,
         "-cluster", f"{CLUSTER},{CLUSTER}2", "-datastores", ",".join(DATASTORES), "-wsdl-dir", str(wsdl_dir),
+        "-instance-uuid", SECOND_UUID,
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -286,6 +289,22 @@ def test_a_vm_of_the_second_cluster_lands_there_on_a_shared_datastore(two_cluste
     vm = task.info.result
     assert vm.runtime.host.parent.name == second.name
     assert [ds.name for ds in vm.datastore] == [DATASTORES[0]]
+
+
+@needs_go
+def test_each_simulator_can_have_its_own_instance_uuid(content, two_clusters) -> None:
+    """nova's VMware node is <cluster moref>.<instance uuid>: the lab's second vCenter zone needs a uuid of its own
+    (its first cluster has the same moref), else its nova-compute's placement provider clashes with the first's."""
+    assert content.about.instanceUuid == MODEL_UUID  # without the flag: the model's, as before
+    assert two_clusters.about.instanceUuid == SECOND_UUID
+
+
+@needs_go
+def test_instance_uuid_is_checked(vcsimd: Path) -> None:
+    cmd = [str(vcsimd), "-l", "127.0.0.1:0", "-user", USER, "-pass", PASSWORD, "-instance-uuid", "vcenter2"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2, 'vcsimd: -instance-uuid "vcenter2" is not a uuid (8-4-4-4-12 hex digits)')
 
 
 @needs_go
