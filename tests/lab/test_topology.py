@@ -287,3 +287,23 @@ def test_a_cluster_name_may_repeat_in_another_vcenter():
     data["vcenter"]["zones"]["vcenter2"]["clusters"] = ["Cluster1", "ClusterB"]
     assert [nc.vsphere_cluster for nc in topology.from_dict(data).nova_computes] == ["Cluster1", "Cluster1",
                                                                                      "ClusterB"]
+
+
+def test_multi_vc_can_grow_a_cluster_compute_on_the_spare_cluster(tmp_path):
+    """What `add-node --role vcenter-compute --vmware-attributes` makes of a running multi_vc lab: Cluster2 is in
+    the first vCenter from the start (a running simulator cannot grow a cluster), and the new node serves it."""
+    data = topology.load("multi_vc").to_dict()
+    data["nodes"].append({"name": "node-10", "roles": ["vcenter-compute"]})
+    _zones(data)[0]["nova_computes"].append({"vsphere_cluster": "Cluster2", "service_name": "vmcluster2",
+                                             "datastore_regex": "^datastore.*",
+                                             "target_node": {"current": {"id": "node-10", "label": "node-10"}}})
+    topo = topology.from_dict(data)
+    paths = LabPaths(tmp_path)
+    render.render_node(paths, topo, SECRET, topo.nodes[-1])
+    nova = ini(paths.node_etc("node-10") / "nova/nova.conf")
+    assert (nova["DEFAULT"]["host"], nova["vmware"]["cluster_name"], nova["vmware"]["host_port"]) == (
+        "vcenter-vmcluster2", "Cluster2", "18990")
+    # A cluster the zone's simulator does not serve is refused before anything starts.
+    _zones(data)[1]["nova_computes"][0]["vsphere_cluster"] = "ClusterC"
+    with pytest.raises(LabError, match="add it to vcenter.zones.vcenter2.clusters"):
+        topology.from_dict(data)
