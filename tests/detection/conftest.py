@@ -13,3 +13,7 @@ def lab() -> Lab:
     lab.up()
     lab.heal()
     return lab
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "libvirt: a fault row of the real KVM zone (`make test-libvirt`: -m libvirt)")
