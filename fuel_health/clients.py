@@ -24,7 +24,7 @@ from openstack import exceptions as os_exc
 from openstack.config import OpenStackConfig
 
 from fuel_health import metrics, request_ids
-from fuel_health.config import ClusterConfig, ConfigError, Node
+from fuel_health.config import ClusterConfig, ConfigError, Node, VCenter
 from fuel_health.secret import reveal
 
 MIN_COMPUTE_MICROVERSION = (2, 37)  # boot with networks='none' (the lab has no tenant networks)
@@ -114,11 +114,11 @@ def add_response_hooks(conn: Any, *hooks: Callable[..., Any]) -> None:
 
 
 @contextmanager
-def vcenter_session(cfg: ClusterConfig, *, timeout: float | None = None) -> Iterator[Any]:
-    """Yield a logged-in pyvmomi ServiceInstance; always Disconnect at the end."""
+def vcenter_session(cfg: ClusterConfig, *, timeout: float | None = None, vc: VCenter | None = None) -> Iterator[Any]:
+    """Yield a logged-in pyvmomi ServiceInstance of vc (default: the first vCenter zone's); always Disconnect."""
     from pyVim.connect import Disconnect, SmartConnect
 
-    vc = cfg.vcenter
+    vc = vc or cfg.vcenter
     if vc is None:
         raise ConfigError("vmware_attributes", "vCenter is not configured", "cluster.use_vcenter is false")
     # TLS is verified unless the config says insecure (a lab's self-signed cert). The context is explicit:

@@ -41,6 +41,8 @@ def deployment_tags(cfg: ClusterConfig) -> frozenset[str]:
         tags.add("cinder_vmdk_node")
     if len(vmdk) >= 2:
         tags.add("cinder_vmdk_ha")
+    if len(cfg.vcenter_zones) >= 2:
+        tags.add("multi_vcenter")  # several vCenter zones: volumes refused across them (vCenter with vCenter)
     if cfg.vcenter is not None:
         targets = {nc.target_node for nc in cfg.vcenter.nova_computes}
         if CONTROLLERS in targets:

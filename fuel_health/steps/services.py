@@ -63,30 +63,47 @@ def compute_hosts(ctx: RunContext, zone: str) -> set[str]:
     return hosts
 
 
-def check_nova_compute(ctx: RunContext, zone: str, expected: Iterable[str] = ()) -> list[str]:
-    """Check every host of the zone (and each expected host) has an enabled, up nova-compute in that zone."""
+def check_compute_host(ctx: RunContext, zone: str, host: str, cluster: str | None = None) -> str:
+    """Check ONE host the description lists has an enabled, up nova-compute in the zone (its own case)."""
+    service = next((s for s in ctx.conn.compute.services(binary="nova-compute") if s.host == host), None)
+    what = f"nova-compute {host}" + (f" (vSphere cluster {cluster})" if cluster else "")
+    if service is None:
+        raise AssertionError(f"zone {zone}: no nova-compute registered as host {host}" + (
+            f" for vSphere cluster {cluster}" if cluster else "") + " (check nova-compute on the node that should "
+            "run it, and its [DEFAULT] host)")
+    if host not in compute_hosts(ctx, zone):
+        raise AssertionError(f"zone {zone}: {what} is in zone {service.availability_zone}, not {zone} (add the "
+                             f"host to an aggregate with availability_zone={zone})")
+    if _state(service):
+        raise AssertionError(f"zone {zone}: nova-compute on {host} is {_state(service)}"
+                             + (f": instances of vSphere cluster {cluster} cannot be built" if cluster else ""))
+    return f"{what} up in zone {zone}"
+
+
+def check_other_computes(ctx: RunContext, zone: str, listed: Iterable[str]) -> list[str]:
+    """Check every host of the zone the description does NOT list has an enabled, up nova-compute.
+
+    The listed hosts have their own cases; this one keeps a host the cloud put in the zone on its own (an
+    aggregate member, a service reporting the zone) from going unchecked. With none listed, the zone must
+    have at least one compute host.
+    """
+    listed = set(listed)
     services = {s.host: s for s in ctx.conn.compute.services(binary="nova-compute")}
-    hosts = compute_hosts(ctx, zone)
+    others = sorted(compute_hosts(ctx, zone) - listed)
     problems = []
-    for host in sorted(set(expected) - hosts):
-        service = services.get(host)
-        if service is None:
-            problems.append(f"no nova-compute registered as host {host} (check nova-compute on the node that "
-                            "should run it, and its [DEFAULT] host)")
-        else:
-            problems.append(f"nova-compute {host} is in zone {service.availability_zone}, not {zone} (add the "
-                            f"host to an aggregate with availability_zone={zone})")
-    for host in sorted(hosts):
+    for host in others:
         service = services.get(host)
         if service is None:
             problems.append(f"host {host} is in an aggregate of zone {zone} but no nova-compute runs as {host}")
         elif _state(service):
             problems.append(f"nova-compute on {host} is {_state(service)}")
-    if not hosts and not problems:
-        problems.append("no compute host at all")
     if problems:
-        raise AssertionError(f"zone {zone}: {'; '.join(problems)}")
-    return sorted(hosts)
+        raise AssertionError(f"zone {zone}: {'; '.join(problems)} (a host the cluster description does not list"
+                             + (f"; listed: {', '.join(sorted(listed))}" if listed else "") + ")")
+    if not others and not listed:
+        raise AssertionError(f"zone {zone}: no compute host at all (neither in the cloud nor in the cluster "
+                             "description): nothing can be booted there")
+    return others
 
 
 def volume_services(ctx: RunContext, zone: str) -> list[Any]:

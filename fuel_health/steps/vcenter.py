@@ -7,7 +7,7 @@ import ssl
 from typing import Any
 
 from fuel_health import clients
-from fuel_health.config import ClusterConfig, NovaCompute
+from fuel_health.config import NovaCompute, VCenter
 from fuel_health.context import RunContext
 from fuel_health.steps import compute
 from fuel_health.steps import volume as volume_steps
@@ -16,21 +16,19 @@ GiB = 1024**3
 MIN_FREE_GIB = 1  # room for at least one m1.tiny-sized disk
 
 
-def configured_clusters(cfg: ClusterConfig) -> list[tuple[str, NovaCompute]]:
-    """Parameter source: every nova_computes entry of the VMware settings (one test per vSphere cluster)."""
-    return [(nc.vsphere_cluster, nc) for nc in cfg.vcenter.nova_computes] if cfg.vcenter else []
-
-
-def _vc(ctx: RunContext) -> Any:
+def _vc(ctx: RunContext, vc: VCenter | None = None) -> VCenter:
+    # vc: a zone's own vCenter; None: the first vCenter zone's (what the single-zone checks use).
+    if vc is not None:
+        return vc
     if ctx.cfg.vcenter is None:
         raise AssertionError("the cluster config has no vCenter (vmware_attributes) though the cluster uses one")
     return ctx.cfg.vcenter
 
 
-def _login_problem(ctx: RunContext, exc: BaseException) -> str:
+def _login_problem(ctx: RunContext, exc: BaseException, vc: VCenter | None = None) -> str:
     from pyVmomi import vim
 
-    vc = _vc(ctx)
+    vc = _vc(ctx, vc)
     where = f"vCenter {vc.host}:{vc.port}"
     if isinstance(exc, vim.fault.InvalidLogin):
         return (f"{where} refused user {vc.username} (InvalidLogin): check vcenter_username / vcenter_password in "
@@ -43,53 +41,65 @@ def _login_problem(ctx: RunContext, exc: BaseException) -> str:
     return f"cannot log in to {where}: {type(exc).__name__}: {text}"
 
 
-def session(ctx: RunContext) -> Any:
-    """Return this worker's vCenter session (pyvmomi ServiceInstance); a failed login says what to fix."""
+def session(ctx: RunContext, vc: VCenter | None = None) -> Any:
+    """Return a session (pyvmomi ServiceInstance) of vc; a failed login says what to fix.
+
+    The first vCenter zone's is this worker's (opened once); another zone's vCenter is logged in to for this
+    test and logged out of by its cleanup.
+    """
+    vc = _vc(ctx, vc)
     try:
-        return ctx.vcenter
+        if vc == ctx.cfg.vcenter:
+            return ctx.vcenter
+        opened = clients.vcenter_session(ctx.cfg, vc=vc)
+        si = opened.__enter__()
     except Exception as exc:
-        raise AssertionError(_login_problem(ctx, exc)) from exc
+        raise AssertionError(_login_problem(ctx, exc, vc)) from exc
+    ctx.cleanup.add(f"log out of vCenter {vc.host}:{vc.port}", lambda: opened.__exit__(None, None, None))
+    return si
 
 
-def login(ctx: RunContext) -> Any:
+def login(ctx: RunContext, vc: VCenter | None = None) -> Any:
     """Log in to vCenter with the configured credentials (a fresh session, closed again); return its `about`."""
     try:
-        with clients.vcenter_session(ctx.cfg) as si:
+        with clients.vcenter_session(ctx.cfg, vc=_vc(ctx, vc)) as si:
             return si.content.about
     except Exception as exc:
-        raise AssertionError(_login_problem(ctx, exc)) from exc
+        raise AssertionError(_login_problem(ctx, exc, vc)) from exc
 
 
-def check_is_vcenter(ctx: RunContext, about: Any) -> str:
+def check_is_vcenter(ctx: RunContext, about: Any, vc: VCenter | None = None) -> str:
     """Check the server logged in to is a vCenter (nova's VMwareVCDriver does not drive a lone ESXi)."""
-    vc = _vc(ctx)
+    vc = _vc(ctx, vc)
     if about.apiType != "VirtualCenter":
         raise AssertionError(f"{vc.host}:{vc.port} is {about.fullName} (apiType {about.apiType}), not a vCenter: "
                              "nova's VMwareVCDriver needs vCenter; fix vcenter_host in the VMware settings")
     return str(about.fullName)
 
 
-def _datacenters(ctx: RunContext) -> list[Any]:
+def _datacenters(ctx: RunContext, si: Any, vc: VCenter) -> list[Any]:
     from pyVmomi import vim
 
-    wanted = _vc(ctx).datacenter
-    found = [e for e in session(ctx).content.rootFolder.childEntity if isinstance(e, vim.Datacenter)]
+    wanted = vc.datacenter
+    found = [e for e in si.content.rootFolder.childEntity if isinstance(e, vim.Datacenter)]
     if wanted:
         mine = [dc for dc in found if dc.name == wanted]
         if not mine:
-            raise AssertionError(f"vCenter {_vc(ctx).host} has no datacenter {wanted} (datacenters: "
+            raise AssertionError(f"vCenter {vc.host} has no datacenter {wanted} (datacenters: "
                                  f"{', '.join(dc.name for dc in found) or 'none'}): check vcenter.datacenter")
         return mine
     return found
 
 
-def find_cluster(ctx: RunContext, name: str) -> Any:
-    """Return the vSphere cluster of that name (in the configured datacenter); AssertionError listing the others."""
+def find_cluster(ctx: RunContext, name: str, vc: VCenter | None = None) -> Any:
+    """Return the vSphere cluster of that name in vc (default: the first vCenter zone's), in its datacenter."""
     from pyVmomi import vim
 
-    content = session(ctx).content
+    vc = _vc(ctx, vc)
+    si = session(ctx, vc)
+    content = si.content
     found = []
-    for dc in _datacenters(ctx):
+    for dc in _datacenters(ctx, si, vc):
         view = content.viewManager.CreateContainerView(dc.hostFolder, [vim.ClusterComputeResource], True)
         try:
             found += list(view.view)
@@ -98,7 +108,7 @@ def find_cluster(ctx: RunContext, name: str) -> Any:
     for cluster in found:
         if cluster.name == name:
             return cluster
-    raise AssertionError(f"vCenter {_vc(ctx).host} has no cluster {name} (clusters: "
+    raise AssertionError(f"vCenter {vc.host} (zone {vc.az_name}) has no cluster {name} (clusters: "
                          f"{', '.join(sorted(c.name for c in found)) or 'none'}): nova-compute for it cannot start; "
                          "fix vsphere_cluster in the VMware settings or create the cluster")
 

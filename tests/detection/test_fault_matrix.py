@@ -26,16 +26,20 @@ RUN_LIMIT_S = 300  # the slowest faults leave every boot or volume waiting out i
 S = "sanity."
 M = "smoke."
 X = "smoke.cross_zone."
-K2V = X + "test_kvm_volume_to_vcenter.test_kvm_volume_refused_by_vcenter_instance"
-V2K = X + "test_vcenter_volume_to_kvm.test_vcenter_volume_refused_by_kvm_instance"
+# Per-unit cases (fuel_health/steps/zones.py): <zone>:<host or cluster>, <zone>, <volume zone>-to-<instance zone>.
+K2V = X + "test_kvm_volume_to_vcenter.test_kvm_volume_refused_by_vcenter_instance[nova-to-vcenter]"
+V2K = X + "test_vcenter_volume_to_kvm.test_vcenter_volume_refused_by_kvm_instance[vcenter-to-nova]"
+KVM_COMPUTE = S + "test_nova_compute.test_kvm_nova_compute_up[nova:node-2]"
+VC_COMPUTE = S + "test_nova_compute.test_vcenter_nova_compute_up[vcenter:vmcluster1]"
+KVM_CINDER = S + "test_cinder_volume.test_kvm_cinder_volume_up[nova]"
 VMDK_IN_KVM = X + "test_vmdk_image_in_kvm_zone.test_vmdk_image_not_run_by_kvm"
 KVM_SMOKE = M + "kvm.test_instance_volume.test_kvm_instance_with_volume"
 VC_SMOKE = M + "vcenter.test_instance_volume.test_vcenter_instance_with_volume"
 NOVA_CONTROL = S + "test_control_services.test_nova_control_services_up"
 CINDER_SCHEDULER = S + "test_control_services.test_cinder_scheduler_up"
-SANITY_VC_COMPUTE = {S + "test_nova_compute.test_vcenter_nova_compute_up",
+SANITY_VC_COMPUTE = {VC_COMPUTE,
                      S + "test_hypervisors.test_vcenter_hypervisor_type"}
-SANITY_VC_VOLUME = {S + "test_cinder_volume.test_vcenter_cinder_volume_up",
+SANITY_VC_VOLUME = {S + "test_cinder_volume.test_vcenter_cinder_volume_up[vcenter]",
                     S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host"}
 SMOKE_VC_BOOT = {VC_SMOKE}  # plus the users of the shared vCenter instance, see VC_SHARED
 SMOKE_KVM_BOOT = {KVM_SMOKE, V2K}
@@ -71,14 +75,14 @@ def vc_boot_broken(fails: set[str], says: str) -> Expect:
 
 MATRIX: dict[str, Expect] = {
     "vcenter-compute-stopped": vc_boot_broken(SANITY_VC_COMPUTE | {HA_VC_ONCE}, r"nova-compute on vcenter-\w+ is down"),
-    "kvm-compute-stopped": expect({S + "test_nova_compute.test_kvm_nova_compute_up",
+    "kvm-compute-stopped": expect({KVM_COMPUTE,
                                    S + "test_hypervisors.test_kvm_hypervisor_type"} | SMOKE_KVM_BOOT
                                   | {VMDK_IN_KVM},  # a dead KVM zone refuses everything: no proof of the filter
                                   r"nova-compute on node-2 is down"),
     "compute-disabled": vc_boot_broken(SANITY_VC_COMPUTE | {VC_ZONES} | SMOKE_VC_BOOT,
                                r"nova-compute on vcenter-\w+ is disabled"),
     "vcenter-host-out-of-aggregate": vc_boot_broken(
-        {S + "test_nova_compute.test_vcenter_nova_compute_up", S + "test_hypervisors.test_kvm_hypervisor_type",
+        {VC_COMPUTE, S + "test_hypervisors.test_kvm_hypervisor_type",
          VC_ZONES} | SMOKE_VC_BOOT, r"is in zone nova, not vcenter \(add the host to an aggregate"),
     "cross-az-attach-on": expect(
         {f"configuration.test_cross_az_attach.test_cross_az_attach_is_off[{n}]" for n in ("node-1", "node-2", "node-4")}
@@ -110,7 +114,7 @@ MATRIX: dict[str, Expect] = {
     "vcenter-vm-deleted": expect({"tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
                                  r"no VM in vCenter .*lab-fault-orphan .*behind nova's back"),
     "nova-conductor-stopped": vc_boot_broken(
-        {NOVA_CONTROL, S + "test_nova_compute.test_kvm_nova_compute_up",
+        {NOVA_CONTROL, KVM_COMPUTE,
          S + "test_hypervisors.test_kvm_hypervisor_type"} | SANITY_VC_COMPUTE | SMOKE_VC_BOOT | SMOKE_KVM_BOOT
         | {VMDK_IN_KVM},
         r"nova-conductor on node-1 is down"),
@@ -119,7 +123,7 @@ MATRIX: dict[str, Expect] = {
         | {VMDK_IN_KVM},
         r"nova-scheduler on node-1 is down"),
     "cinder-api-stopped": expect(
-        {S + "test_cinder_volume.test_kvm_cinder_volume_up", S + "test_zones.test_kvm_zones_match",
+        {KVM_CINDER, S + "test_zones.test_kvm_zones_match",
          KVM_SMOKE, CINDER_SCHEDULER,
          K2V}
         | SANITY_VC_VOLUME | {VC_ZONES} | SMOKE_VC_VOLUME, r"Unable to establish connection to http://127.0.0.1:8776"),
@@ -134,10 +138,14 @@ MATRIX: dict[str, Expect] = {
     # An endpoint down is a health failure (exit 1) of the checks that need it; all the others still run.
     "keystone-stopped": expect(
         {S + t for t in ("test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host", "test_zones.test_kvm_zones_match",
-                         "test_cinder_volume.test_kvm_cinder_volume_up", "test_images.test_kvm_image",
-                         "test_cinder_volume.test_vcenter_cinder_volume_up", "test_images.test_vcenter_image",
-                         "test_nova_compute.test_kvm_nova_compute_up", "test_hypervisors.test_kvm_hypervisor_type",
-                         "test_nova_compute.test_vcenter_nova_compute_up", "test_zones.test_vcenter_zones_match")}
+                         "test_cinder_volume.test_kvm_cinder_volume_up[nova]", "test_images.test_kvm_image",
+                         "test_cinder_volume.test_vcenter_cinder_volume_up[vcenter]", "test_images.test_vcenter_image",
+                         "test_nova_compute.test_kvm_nova_compute_up[nova:node-2]",
+                         "test_nova_compute.test_kvm_nova_compute_up[nova]",
+                         "test_hypervisors.test_kvm_hypervisor_type",
+                         "test_nova_compute.test_vcenter_nova_compute_up[vcenter:vmcluster1]",
+                         "test_nova_compute.test_vcenter_nova_compute_up[vcenter]",
+                         "test_zones.test_vcenter_zones_match")}
         | SANITY_VC_COMPUTE | {NOVA_CONTROL, CINDER_SCHEDULER, K2V, V2K, VMDK_IN_KVM, KVM_SMOKE, VC_SMOKE}
         | VC_SHARED | {"tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
         r"keystone at http://127.0.0.1:5000/v3 is unreachable"),
@@ -149,15 +157,16 @@ MATRIX: dict[str, Expect] = {
                                      S + "test_hypervisors.test_kvm_hypervisor_type"}),
     # cinder-vmdk creates its VMDK lazily (at attach), so the refused vCenter-to-KVM attach still runs and passes.
     "vcenter-down": vc_boot_broken(
-        {"tests_platform.test_vcenter_login.test_vcenter_login",
-         "tests_platform.test_vcenter_clusters.test_vcenter_cluster[Cluster1]",
-         "tests_platform.test_vcenter_datastores.test_vcenter_datastores[Cluster1]",
+        {"tests_platform.test_vcenter_login.test_vcenter_login[vcenter]",
+         "tests_platform.test_vcenter_clusters.test_vcenter_cluster[vcenter:Cluster1]",
+         "tests_platform.test_vcenter_datastores.test_vcenter_datastores[vcenter:Cluster1]",
          "tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms",
          V2K},  # no vCenter volume is made while vCenter is down: cinder-vmdk could not delete it again
         r"vCenter at 127.0.0.1:\d+ is unreachable"),
     # The expected KVM hosts come from the cluster description, not from what the cloud happens to report.
     "kvm-compute-unregistered": expect(
-        {S + "test_nova_compute.test_kvm_nova_compute_up", S + "test_hypervisors.test_kvm_hypervisor_type",
+        {S + "test_nova_compute.test_kvm_nova_compute_up[nova:node-99]",
+         S + "test_hypervisors.test_kvm_hypervisor_type",
          "configuration.test_libvirt_type.test_libvirt_type[node-99]",
          "configuration.test_cross_az_attach.test_cross_az_attach_is_off[node-99]"},
         r"no nova-compute registered as host node-99"),
@@ -173,8 +182,7 @@ LIBVIRT_MATRIX: dict[str, Expect] = {
     # nova's libvirt driver disables its own service when the connection drops, and the hypervisor's status
     # follows the service (the fault waits until nova shows it disabled); a dead zone proves no filter.
     "libvirtd-stopped": expect(SMOKE_KVM_BOOT | {CONSOLE_BOOT, CONSOLE_VOLUME, VMDK_IN_KVM,
-                                                 S + "test_nova_compute.test_kvm_nova_compute_up",
-                                                 S + "test_hypervisors.test_kvm_hypervisor_type"},
+                                                 KVM_COMPUTE, S + "test_hypervisors.test_kvm_hypervisor_type"},
                                r"nova-compute on node-2 is disabled \(AUTO: Connection to libvirt lost"),
     # libvirtd runs and serves, so nova reconnects and re-enables its service (the fault waits for that): only
     # what starts a guest fails, each boot rescheduled until nova gives up.

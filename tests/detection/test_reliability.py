@@ -162,9 +162,10 @@ def test_cannot_run_is_fast_and_one_line(lab, tmp_path, what, change, says):
 @pytest.mark.parametrize("what, change, sets, says, still_passes", [
     ("keystone unreachable", lambda c, k: k["clouds"]["fuel-dualhv-lab"]["auth"].update(
         auth_url="http://127.0.0.1:1/v3"), "sanity,configuration,tests_platform",
-     r"keystone at http://127.0.0.1:1/v3 is unreachable", "tests_platform.test_vcenter_login.test_vcenter_login"),
+     r"keystone at http://127.0.0.1:1/v3 is unreachable",
+     "tests_platform.test_vcenter_login.test_vcenter_login[vcenter]"),
     ("vCenter unreachable", lambda c, k: c["vcenter"].update(port=1), "sanity,configuration,tests_platform",
-     r"vCenter (at )?127.0.0.1:1 is unreachable", "sanity.test_nova_compute.test_kvm_nova_compute_up"),
+     r"vCenter (at )?127.0.0.1:1 is unreachable", "sanity.test_nova_compute.test_kvm_nova_compute_up[nova:node-2]"),
 ])
 def test_an_unreachable_endpoint_fails_its_checks_and_the_others_still_run(lab, tmp_path, what, change, sets, says,
                                                                           still_passes):

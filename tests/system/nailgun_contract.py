@@ -440,6 +440,8 @@ class FakeFuelMaster:
             if "cinder-vmware" in roles:  # VMDK volumes: the role with vCenter on, not a setting
                 out.add("volumes_vmdk")
             targets = [_target(nc) for nc in _computes(self.vmware["editable"]["value"])]
+            if len(self.vmware["editable"]["value"].get("availability_zones") or []) >= 2:
+                out.add("multi_vcenter")
             if "controllers" in targets:
                 out.add("vcenter_on_controllers")
             if set(targets) - {"controllers"}:

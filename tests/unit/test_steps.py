@@ -91,28 +91,47 @@ def make_ctx(dual_raw):
 # --- services (sanity) ---
 
 
-def test_a_down_or_disabled_nova_compute_is_named(make_ctx):
+def test_a_down_or_disabled_nova_compute_fails_its_own_case_only(make_ctx):
     ctx = make_ctx(FakeCompute([svc("node-2", "nova", state="down"),
-                                svc("node-7", "nova", status="disabled", reason="maintenance")]))
+                                svc("node-7", "nova", status="disabled", reason="maintenance"),
+                                svc("node-8", "nova")]))
     with pytest.raises(AssertionError) as err:
-        services.check_nova_compute(ctx, "nova")
-    assert str(err.value) == ("zone nova: nova-compute on node-2 is down (last heartbeat 2026-11-21T20:00:00); "
-                              "nova-compute on node-7 is disabled (maintenance)")
+        services.check_compute_host(ctx, "nova", "node-2")
+    assert str(err.value) == "zone nova: nova-compute on node-2 is down (last heartbeat 2026-11-21T20:00:00)"
+    with pytest.raises(AssertionError, match=r"^zone nova: nova-compute on node-7 is disabled \(maintenance\)$"):
+        services.check_compute_host(ctx, "nova", "node-7")
+    assert services.check_compute_host(ctx, "nova", "node-8") == "nova-compute node-8 up in zone nova"
+    # The zone's own case checks only the hosts the description does not list.
+    assert services.check_other_computes(ctx, "nova", ["node-2", "node-7"]) == ["node-8"]
+
+
+def test_the_zone_case_names_a_host_the_description_does_not_list(make_ctx):
+    ctx = make_ctx(FakeCompute([svc("node-2", "nova"), svc("node-9", "nova", state="down")]))
+    with pytest.raises(AssertionError, match=r"^zone nova: nova-compute on node-9 is down \(last heartbeat "
+                                             r"2026-11-21T20:00:00\) \(a host the cluster description does not "
+                                             r"list; listed: node-2\)$"):
+        services.check_other_computes(ctx, "nova", ["node-2"])
 
 
 def test_a_vcenter_compute_outside_its_zone_or_missing_is_named(make_ctx):
     ctx = make_ctx(FakeCompute([svc("vcenter-vmcluster1", "nova")]))
-    with pytest.raises(AssertionError, match=r"nova-compute vcenter-vmcluster1 is in zone nova, not vcenter \(add"):
-        services.check_nova_compute(ctx, "vcenter", expected=services.vcenter_compute_hosts(ctx))
+    with pytest.raises(AssertionError, match=r"nova-compute vcenter-vmcluster1 \(vSphere cluster Cluster1\) is in "
+                                             r"zone nova, not vcenter \(add"):
+        services.check_compute_host(ctx, "vcenter", "vcenter-vmcluster1", "Cluster1")
+    with pytest.raises(AssertionError, match=r"^zone vcenter: no nova-compute registered as host vcenter-vmcluster2 "
+                                             r"for vSphere cluster Cluster2 "):
+        services.check_compute_host(ctx, "vcenter", "vcenter-vmcluster2", "Cluster2")
     ctx = make_ctx(FakeCompute([], aggregates=[NS(availability_zone="vcenter", hosts=["vcenter-vmcluster1"])]))
     with pytest.raises(AssertionError, match=r"host vcenter-vmcluster1 is in an aggregate of zone vcenter but no "
                                              r"nova-compute runs as vcenter-vmcluster1"):
-        services.check_nova_compute(ctx, "vcenter")
+        services.check_other_computes(ctx, "vcenter", [])
 
 
-def test_an_empty_zone_fails(make_ctx):
-    with pytest.raises(AssertionError, match=r"^zone nova: no compute host at all$"):
-        services.check_nova_compute(make_ctx(FakeCompute()), "nova")
+def test_an_empty_zone_fails_its_zone_case_when_it_lists_no_host(make_ctx):
+    with pytest.raises(AssertionError, match=r"^zone nova: no compute host at all "):
+        services.check_other_computes(make_ctx(FakeCompute()), "nova", [])
+    # Listed hosts have their own cases, which fail for a host that is missing.
+    assert services.check_other_computes(make_ctx(FakeCompute()), "nova", ["node-2"]) == []
 
 
 def test_two_cinder_vmdk_hosts_break_ha(make_ctx):
@@ -298,7 +317,7 @@ def test_a_kvm_compute_node_of_the_config_that_never_registered_fails(make_ctx, 
     ctx = make_ctx(FakeCompute([svc("node-2", "nova")], hypervisors=[hyp("node-2", "node-2", "QEMU")]), raw=dual_raw)
     assert services.kvm_compute_hosts(ctx) == {"node-2", "node-7"}
     with pytest.raises(AssertionError, match=r"^zone nova: no nova-compute registered as host node-7 "):
-        services.check_nova_compute(ctx, "nova", expected=services.kvm_compute_hosts(ctx))
+        services.check_compute_host(ctx, "nova", "node-7")
     with pytest.raises(AssertionError, match=r"^host node-7 reports no hypervisor"):
         services.check_hypervisors(ctx, "kvm", services.kvm_compute_hosts(ctx))
 

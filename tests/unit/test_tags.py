@@ -38,6 +38,15 @@ def test_dual_cluster_with_vcenter_nova_compute_on_controllers(dual_raw):
     assert not {"vcenter_compute_node", "vcenter_on_node", "multinode", "qemu"} & tags
 
 
+def test_two_vcenter_zones_add_multi_vcenter(dual_raw):
+    # The vCenter-with-vCenter refusal applies only where there are two vCenter zones to pair.
+    assert "multi_vcenter" not in deployment_tags(config.build(dual_raw))
+    zones = dual_raw["vmware_attributes"]["availability_zones"]
+    zones.append({**zones[0], "az_name": "vc_west", "nova_computes": [
+        {**zones[0]["nova_computes"][0], "vsphere_cluster": "West1", "service_name": "west1"}]})
+    assert "multi_vcenter" in deployment_tags(config.build(dual_raw))
+
+
 def test_neutron_has_no_nova_network_mode_tag(kvm_raw):
     kvm_raw["cluster"].update(net_provider="neutron", nova_network_mode=None)
     tags = deployment_tags(config.build(kvm_raw))

@@ -1,30 +1,36 @@
-"""nova-compute is up in each hypervisor's zone."""
+"""nova-compute is up for each host (KVM) and each vSphere cluster (vCenter), zone by zone: one case each."""
 
-from fuel_health import ostf
-from fuel_health.steps import services
+from fuel_health import ostf, params
+from fuel_health.steps import services, zones
 
 
-@ostf.scenario(title="nova-compute is up in the KVM zone",
-               steps=["Find the KVM compute nodes of the cluster description (its compute nodes)",
-                      "Check each, and every other host of the KVM zone, has an enabled nova-compute that is up"],
-               tags="kvm_compute", hypervisor="kvm", duration="2 s", since="6.1")
-def test_kvm_nova_compute_up(ctx, step):
-    """Every KVM compute node of the cluster, and every compute host of the zone, runs an enabled nova-compute."""
-    zone = ctx.zone("kvm").zone
+@ostf.scenario(title="nova-compute is up on each KVM compute host of its zone",
+               steps=["Check the host's nova-compute (the zone's case: each unlisted host's) is in the zone, "
+                      "enabled and up"],
+               tags="kvm_compute", hypervisor="kvm", duration="1 s", since="6.1")
+@params.for_each("unit", zones.kvm_computes, what="KVM zone (hypervisors.kvm)")
+def test_kvm_nova_compute_up(ctx, step, unit):
+    """Every KVM compute node of the cluster description runs an enabled nova-compute in its zone; a down host
+    fails only its own case. The zone's own case checks the hosts the cloud has in the zone that the description
+    does not list (and that the zone has a compute host at all)."""
     with step(1):
-        hosts = services.kvm_compute_hosts(ctx)
-    with step(2):
-        services.check_nova_compute(ctx, zone, expected=hosts)
+        if unit.host is None:
+            services.check_other_computes(ctx, unit.zone.zone, unit.zone.hosts)
+        else:
+            services.check_compute_host(ctx, unit.zone.zone, unit.host)
 
 
-@ostf.scenario(title="nova-compute is up for each vSphere cluster in the vCenter zone",
-               steps=["Find the nova-compute host of each configured vSphere cluster (<az_name>-<service_name>)",
-                      "Check each is in the vCenter zone, enabled and up, like every other host of the zone"],
-               tags="use_vcenter", hypervisor="vcenter", duration="2 s", since="6.1")
-def test_vcenter_nova_compute_up(ctx, step):
-    """Each vSphere cluster of the VMware settings has its nova-compute, in the vCenter zone, enabled and up."""
-    zone = ctx.zone("vcenter").zone
+@ostf.scenario(title="nova-compute is up for each vSphere cluster of its vCenter zone",
+               steps=["Check the cluster's nova-compute (the zone's case: each unlisted host's) is in the zone, "
+                      "enabled and up"],
+               tags="use_vcenter", hypervisor="vcenter", duration="1 s", since="6.1")
+@params.for_each("unit", zones.vcenter_computes, what="vCenter zone (vmware_attributes availability_zones)")
+def test_vcenter_nova_compute_up(ctx, step, unit):
+    """Each vSphere cluster of the VMware settings has its nova-compute (host <az_name>-<service_name>) in its zone;
+    a down one fails only its own case. The zone's own case checks the zone's other hosts."""
     with step(1):
-        hosts = services.vcenter_compute_hosts(ctx)
-    with step(2):
-        services.check_nova_compute(ctx, zone, expected=hosts)
+        if unit.host is None:
+            vc = unit.zone.vcenter
+            services.check_other_computes(ctx, unit.zone.zone, [vc.compute_host(nc) for nc in vc.nova_computes])
+        else:
+            services.check_compute_host(ctx, unit.zone.zone, unit.host, unit.cluster)

@@ -1,7 +1,7 @@
-"""A vCenter-zone (VMDK) volume cannot be attached to a KVM instance."""
+"""A vCenter-zone (VMDK) volume cannot be attached to a KVM instance: every (vCenter zone, KVM zone) pair."""
 
-from fuel_health import ostf, steps
-from fuel_health.steps import compute, volume
+from fuel_health import ostf, params, steps
+from fuel_health.steps import compute, volume, zones
 
 
 @ostf.scenario(title="Attaching a vCenter-zone volume to a KVM instance is refused",
@@ -12,12 +12,14 @@ from fuel_health.steps import compute, volume
                       "Check the instance is still ACTIVE"],
                tags="use_vcenter, volumes_vmdk, kvm_compute, volumes_lvm | volumes_ceph", duration="10 s",
                since="6.1")
-def test_vcenter_volume_refused_by_kvm_instance(ctx, step, shared):
+@params.for_each("pair", zones.pairs("vcenter", "kvm"), what="vCenter zone and KVM zone")
+def test_vcenter_volume_refused_by_kvm_instance(ctx, step, shared, pair):
     """nova-api refuses it (cross_az_attach = False): KVM cannot use a VMDK on a vCenter datastore."""
+    volume_zone, server_zone = pair
     with step(1):
         # The shared volume does not depend on the instance: made (if this worker has none yet) while it boots.
-        making = steps.start(ctx, "making the shared volume", lambda: volume.shared_volume(shared, "vcenter"))
-        server = compute.shared_server(shared, "kvm")
+        making = steps.start(ctx, "making the shared volume", lambda: zones.shared_volume(shared, volume_zone))
+        server = zones.server(shared, server_zone)
     with step(2):
         vol = making.result()
     with step(3):

@@ -1,0 +1,121 @@
+"""Every unit that can break on its own has its own case: each host and cluster of EVERY zone, not the first one's.
+
+The config has 2 KVM zones and 2 vCenter zones; the real suite is collected against it (`--collect-only`,
+a subprocess, as an operator's run would), and the per-zone steps are shown to use the zone's own vCenter.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from contextlib import contextmanager
+from types import SimpleNamespace as NS
+from typing import Any
+
+import pytest
+
+from fuel_health import cli, config
+from fuel_health.context import RunContext
+from fuel_health.resources import Cleanup, ResourceNames
+from fuel_health.steps import vcenter, zones
+
+
+def _four_zones(raw: dict[str, Any]) -> dict[str, Any]:
+    """Two KVM zones (nova: node-2, node-6; kvm_b: node-7) and two vCenter zones (vcenter: Cluster1;
+    vc_west: West1, West2 on its own vCenter)."""
+    raw["vmware_attributes"]["availability_zones"].append({
+        "az_name": "vc_west", "vcenter_host": "10.0.0.20", "vcenter_username": "ops@west.local",
+        "vcenter_password": "West-Pa55word!",
+        "nova_computes": [
+            {"vsphere_cluster": "West1", "service_name": "west1", "datastore_regex": "^ds-west1",
+             "target_node": {"current": {"id": "node-4"}}},
+            {"vsphere_cluster": "West2", "service_name": "west2", "datastore_regex": "",
+             "target_node": {"current": {"id": "node-4"}}}]})
+    raw["nodes"] += [{"name": "node-6", "hostname": "node-6.domain.tld", "roles": ["compute"]},
+                     {"name": "node-7", "roles": ["compute"]}]
+    raw["hypervisors"]["kvm"] = [{"zone": "nova", "hosts": ["node-2", "node-6"]},
+                                 {"zone": "kvm_b", "hosts": ["node-7"]}]
+    return raw
+
+
+def collected(config_path: Any) -> set[str]:
+    """Return the suite's test ids (`module.function[case]`, relative to fuel_health.tests) for the config."""
+    res = subprocess.run([sys.executable, "-m", "pytest", str(cli.TESTS_DIR), "-p", "no:cacheprovider",
+                          "--rootdir", str(cli.TESTS_DIR.parent.parent), "--collect-only", "-q", "--no-preflight",
+                          "--cluster-config", str(config_path)], capture_output=True, text=True, timeout=120)
+    ids = {line.split("fuel_health/tests/", 1)[1].replace(".py::", ".").replace("/", ".")
+           for line in res.stdout.splitlines() if "::" in line}
+    assert ids, res.stdout[-2000:] + res.stderr[-2000:]
+    return ids
+
+
+def cases(ids: set[str], function: str) -> set[str]:
+    return {i.split("[", 1)[1].rstrip("]") for i in ids if i.split("[", 1)[0].endswith(f".{function}") and "[" in i}
+
+
+def test_each_host_and_cluster_of_every_zone_has_its_own_case(dual_raw, write_config):
+    ids = collected(write_config(_four_zones(dual_raw)))
+
+    assert cases(ids, "test_kvm_nova_compute_up") == {"nova:node-2", "nova:node-6.domain.tld", "nova",
+                                                      "kvm_b:node-7", "kvm_b"}
+    assert cases(ids, "test_vcenter_nova_compute_up") == {"vcenter:vmcluster1", "vcenter", "vc_west:west1",
+                                                          "vc_west:west2", "vc_west"}
+    assert cases(ids, "test_kvm_cinder_volume_up") == {"nova", "kvm_b"}
+    assert cases(ids, "test_vcenter_cinder_volume_up") == {"vcenter", "vc_west"}
+    clusters = {"vcenter:Cluster1", "vc_west:West1", "vc_west:West2"}
+    assert cases(ids, "test_vcenter_cluster") == clusters
+    assert cases(ids, "test_vcenter_datastores") == clusters
+    assert cases(ids, "test_vcenter_login") == {"vcenter", "vc_west"}
+    assert cases(ids, "test_kvm_volume_refused_by_vcenter_instance") == {
+        "nova-to-vcenter", "nova-to-vc_west", "kvm_b-to-vcenter", "kvm_b-to-vc_west"}
+    assert cases(ids, "test_vcenter_volume_refused_by_kvm_instance") == {
+        "vcenter-to-nova", "vc_west-to-nova", "vcenter-to-kvm_b", "vc_west-to-kvm_b"}
+    assert cases(ids, "test_vcenter_volume_refused_by_other_vcenter_instance") == {"vcenter-to-vc_west",
+                                                                                   "vc_west-to-vcenter"}
+
+
+def test_the_one_plus_one_cloud_keeps_two_cross_zone_cases(dual_raw, write_config):
+    ids = collected(write_config(dual_raw))
+
+    cross = {i for i in ids if i.startswith("smoke.cross_zone.") and "refused" in i}
+    assert cross == {"smoke.cross_zone.test_kvm_volume_to_vcenter.test_kvm_volume_refused_by_vcenter_instance"
+                     "[nova-to-vcenter]",
+                     "smoke.cross_zone.test_vcenter_volume_to_kvm.test_vcenter_volume_refused_by_kvm_instance"
+                     "[vcenter-to-nova]"}  # one vCenter zone: no vCenter-with-vCenter pair (multi_vcenter tag off)
+    assert cases(ids, "test_kvm_nova_compute_up") == {"nova:node-2", "nova"}
+    assert cases(ids, "test_vcenter_nova_compute_up") == {"vcenter:vmcluster1", "vcenter"}
+
+
+def test_a_cluster_is_looked_up_in_its_own_zones_vcenter(dual_raw, monkeypatch):
+    cfg = config.build(_four_zones(dual_raw))
+    first = NS(name="first zone's vCenter")
+    logins: list[tuple[str, str]] = []
+
+    @contextmanager
+    def session(cfg: config.ClusterConfig, *, timeout: float | None = None, vc: Any = None):
+        logins.append((vc.host, vc.username))
+        yield NS(content=NS(rootFolder=NS(childEntity=[])))  # no datacenter: the lookup fails naming the vCenter
+        logins.append(("logout", vc.host))
+
+    monkeypatch.setattr(vcenter.clients, "vcenter_session", session)
+    ctx = RunContext(cfg=cfg, tags=frozenset(), run_id="3fa2c01b", names=ResourceNames("ostf", "3fa2c01b"),
+                     cleanup=Cleanup(), connect=lambda: None, connect_vcenter=lambda: first)
+    (_, west1) = next(c for c in zones.clusters(cfg) if c[0] == "vc_west:West1")
+
+    with pytest.raises(AssertionError, match=r"^vCenter 10.0.0.20 has no datacenter Datacenter "):
+        vcenter.find_cluster(ctx, west1.nova_compute.vsphere_cluster, west1.vcenter)
+    assert logins == [("10.0.0.20", "ops@west.local")]  # not the worker's session of the first zone's vCenter
+    ctx.cleanup.run()
+    assert logins[-1] == ("logout", "10.0.0.20")
+
+
+def test_a_zone_that_is_not_its_hypervisors_first_shares_its_own_instance(dual_raw):
+    cfg = config.build(_four_zones(dual_raw))
+    built: list[str] = []
+    shared = NS(ctx=NS(cfg=cfg), get=lambda key, build: built.append(key))
+    for zone in cfg.zones:
+        zones.server(shared, zone)
+        zones.shared_volume(shared, zone)
+    # The first zone of each hypervisor keeps the key the single-zone checks use (one instance per worker).
+    assert built == ["kvm server", "kvm volume", "zone kvm_b server", "zone kvm_b volume",
+                     "vcenter server", "vcenter volume", "zone vc_west server", "zone vc_west volume"]
