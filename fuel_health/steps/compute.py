@@ -69,14 +69,6 @@ def boot(ctx: RunContext, zone: Zone, image: str | None = None) -> Any:
                                        failed={"ERROR"}, timeout=ctx.timeouts.boot, what=what)
     except waiters.WaitTimeout as exc:
         raise AssertionError(f"{exc}{stuck_hint(ctx, server)}") from exc
-    except waiters.ResourceFailed as exc:
-        # After its retries nova's fault only says "Exhausted all hosts": the first failed build (its instance
-        # action, admin view) names the hypervisor's own error, e.g. QEMU that would not start.
-        why = action_error(ctx, server, "create")
-        if not why:
-            raise
-        raise waiters.ResourceFailed(f"{exc}; {why}", what=exc.what, status=exc.status, elapsed=exc.elapsed,
-                                     polls=exc.polls, request_id=exc.request_id, fault=exc.fault) from exc
 
 
 # Where a boot stuck in BUILD is waiting, by its task_state: what the operator should look at.
@@ -261,8 +253,7 @@ def action_error(ctx: RunContext, server: Any, action: str) -> str | None:
             return None
         last = max(actions, key=lambda a: a.start_time or "")
         detail = ctx.conn.compute.get_server_action(last.request_id, server.id)
-        # Oldest first: after reschedules the first failure is the cause, the later ones its echoes.
-        for event in sorted(detail.events or [], key=lambda e: e.get("start_time") or ""):
+        for event in detail.events or []:
             if (event.get("result") or "").lower() == "error":
                 trace = (event.get("traceback") or "").strip().splitlines()
                 why = trace[-1].strip() if trace else "no traceback (non-admin view)"
