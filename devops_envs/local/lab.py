@@ -429,9 +429,24 @@ class Lab:
         keys = {s.key for s in svcs}
         fresh = [s for s in self.services(topo) if s.key in keys]
         sup.stop(fresh, timeout=15)
+        stopped_at = time.time()
         for svc in fresh:
             sup.start(svc)
         self.wait_ready(sup, fresh, STAGE_TIMEOUT[services.OPENSTACK])
+        self._wait_reported(topo, fresh, stopped_at)
+
+    def _wait_reported(self, topo: Topology, svcs: list[Service], since: float) -> None:
+        """Return once each restarted nova-compute/cinder-volume has reported its state since `since`.
+
+        Consuming its RPC queue is not enough: a worker writes its new config's zone into its service row only
+        at its first report (cinder's Service.report_state), a report_interval after start-up. Until then the
+        APIs show the old zone, and a check run at once judges the old config (seen in CI under load)."""
+        rows = sorted({(s.name, services.service_host(self.paths, next(n for n in topo.nodes if n.name == s.node),
+                                                      s.name)) for s in svcs if s.name in ("nova-compute",
+                                                                                          "cinder-volume")})
+        if rows:
+            self.cloud_setup("wait-reported", {"services": [list(r) for r in rows], "since": since,
+                                               "timeout": STAGE_TIMEOUT[services.OPENSTACK]})
 
     def _forget_stale_services(self, topo: Topology, fault: faults.Fault, before: dict[str, str]) -> None:
         """A service that ran under a fault's `host` leaves a dead row behind: remove it, as an operator would."""

@@ -6,6 +6,7 @@ One process with openstacksdk does in seconds what one `openstack` CLI call per 
 Every action is idempotent: `up` runs it on every start.
 """
 
+import datetime
 import json
 import os
 import subprocess
@@ -102,6 +103,28 @@ def wait_down(conn):
             return
         time.sleep(1)
     sys.exit(f"still up after {SPEC.get('timeout', 60)} s: {sorted(want)}")
+
+
+def wait_reported(conn):
+    """Wait until each (binary, host) row was updated after SPEC["since"] (epoch s): a report of the new process.
+
+    The rows keep whole seconds at best, so a row updated in the second the old process stopped is not counted."""
+    since = datetime.datetime.fromtimestamp(int(SPEC["since"]), datetime.UTC).replace(tzinfo=None)
+    deadline = time.monotonic() + SPEC.get("timeout", 60)
+    want = {tuple(x) for x in SPEC["services"]}
+    stale = want
+    while time.monotonic() < deadline:
+        seen = {(s.binary, s.host): s.updated_at for s in conn.compute.services()}
+        seen.update({(s.binary, s.host): s.updated_at for s in conn.block_storage.services()})
+        stale = {key for key in want if not seen.get(key) or _utc(seen[key]) <= since}
+        if not stale:
+            return
+        time.sleep(0.5)
+    sys.exit(f"no report since the restart after {SPEC.get('timeout', 60)} s: {sorted(stale)}")
+
+
+def _utc(stamp):
+    return datetime.datetime.fromisoformat(stamp.rstrip("Z")).replace(tzinfo=None)
 
 
 def wait_compute_status(conn):
@@ -309,6 +332,8 @@ def main():
         images(conn)
     elif action == "wait-down":
         wait_down(conn)
+    elif action == "wait-reported":
+        wait_reported(conn)
     elif action == "wait-compute-status":
         wait_compute_status(conn)
     elif action == "purge-zone":
