@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{'ON ' if f.name in active else '   '} {f.name:<32} {f.breaks}")
         elif args.cmd == "down":
             strays = lab.down()
-            print("[lab] stopped" + (f"; killed strays: {', '.join(strays)}" if strays else ""))
+            print("[lab] stopped" + (f"; released strays: {', '.join(strays)}" if strays else ""))
         elif args.cmd == "status":
             rows = lab.status()
             if not rows:

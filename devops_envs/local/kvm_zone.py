@@ -6,6 +6,10 @@ out loop devices (inside/lab_volume.py)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+
 from devops_envs.local import install, libvirtd, testvm
 from devops_envs.local.paths import LabPaths
 from devops_envs.local.services import Service
@@ -65,3 +69,25 @@ def stop(paths: LabPaths, topo: Topology, sup, all_svcs: list[Service]) -> list[
     for node in topo.nodes_with("compute"):
         killed += libvirtd.kill_guests(paths, node.name)
     return killed
+
+
+def release_loops(paths: LabPaths) -> list[str]:
+    """Detach every loop device whose backing file is (or was, before a delete) under the lab home.
+
+    The lab's volume backend detaches its loop device on detach and delete, but a cinder-volume killed in between
+    (a fault row, a `down` mid-run) leaves the device holding a deleted volume file: the kernel keeps it across
+    `reset`, and after a few runs `losetup --find` has none left for the lab."""
+    if shutil.which("losetup") is None:
+        return []
+    res = subprocess.run(["losetup", "--list", "--json", "--output", "NAME,BACK-FILE"], capture_output=True,
+                         text=True, check=False)
+    if res.returncode != 0 or not res.stdout.strip():
+        return []
+    home = str(paths.home).rstrip("/") + "/"
+    released = []
+    for dev in json.loads(res.stdout).get("loopdevices", []):
+        back = (dev.get("back-file") or "").removesuffix(" (deleted)")
+        if back.startswith(home):
+            subprocess.run(["losetup", "--detach", dev["name"]], capture_output=True, check=False)
+            released.append(f"loop {dev['name']} ({back})")
+    return released

@@ -530,7 +530,7 @@ class Lab:
 
     # ---- down / status / reset -------------------------------------------------------------------------
     def down(self) -> list[str]:
-        """Stop everything, newest stage first; returns stray processes that had to be killed."""
+        """Stop everything, newest stage first; returns the strays (processes, loop devices) that had to be released."""
         topo = self.topology()
         if topo is None:
             return self.kill_strays()
@@ -550,7 +550,8 @@ class Lab:
         return self.kill_strays()
 
     def kill_strays(self) -> list[str]:
-        """Processes that still belong to the lab home (e.g. an Erlang helper) get killed and reported."""
+        """What still belongs to the lab home gets released and reported: processes (e.g. an Erlang helper) are
+        killed, loop devices backed by its files are detached."""
         home = str(self.paths.home)
         strays = []
         for proc in psutil.process_iter(["pid", "cmdline", "name"]):
@@ -558,7 +559,7 @@ class Lab:
                 if proc.pid != psutil.Process().pid and any(home in a for a in proc.info["cmdline"] or []):
                     strays.append(f"{proc.pid} {proc.info['name']}")
                     proc.kill()
-        return strays
+        return strays + kvm_zone.release_loops(self.paths)
 
     def status(self) -> list[dict[str, Any]]:
         topo = self.topology()

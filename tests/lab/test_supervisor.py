@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
 
 import psutil
 import pytest
@@ -58,3 +60,29 @@ def _pgid(proc: psutil.Process) -> int | None:
         return os.getpgid(proc.pid)
     except ProcessLookupError:
         return None
+
+
+def test_strays_include_loop_devices_of_the_lab_home_even_of_deleted_files(tmp_path):
+    """A loop device left on a lab volume file (its cinder-volume killed mid-attach) is released by down/reset,
+    even once the file is deleted; a loop device outside the lab home is not touched."""
+    if shutil.which("losetup") is None or os.geteuid() != 0:
+        pytest.fail("needs root and losetup (util-linux): the lab's volume backend needs both too")
+    home, outside = tmp_path / "home", tmp_path / "outside"
+    home.mkdir()
+    outside.mkdir()
+    devs = []
+    for folder in (home, outside):
+        backing = folder / "volume-0001"
+        backing.write_bytes(b"\0" * 2**20)
+        devs.append(subprocess.run(["losetup", "--find", "--show", str(backing)], capture_output=True, text=True,
+                                   check=True).stdout.strip())
+    (home / "volume-0001").unlink()
+    try:
+        released = Lab(LabPaths(home)).kill_strays()
+        assert released == [f"loop {devs[0]} ({home}/volume-0001)"]
+        still = subprocess.run(["losetup", "--list", "--noheadings", "--output", "NAME"], capture_output=True,
+                               text=True, check=True).stdout.split()
+        assert devs[0] not in still and devs[1] in still
+    finally:
+        for dev in devs:
+            subprocess.run(["losetup", "--detach", dev], capture_output=True, check=False)
