@@ -255,8 +255,12 @@ def action_error(ctx: RunContext, server: Any, action: str) -> str | None:
         detail = ctx.conn.compute.get_server_action(last.request_id, server.id)
         for event in detail.events or []:
             if (event.get("result") or "").lower() == "error":
+                # nova stores the traceback's frames only (its last line is a source line, e.g. cinderclient's
+                # `raise exceptions.from_response(...)`); the exception itself is the event's `details` (2.84+:
+                # the message for admins, the exception's class otherwise).
                 trace = (event.get("traceback") or "").strip().splitlines()
-                why = trace[-1].strip() if trace else "no traceback (non-admin view)"
+                why = (event.get("details") or "").strip() or (
+                    f"traceback ends at {trace[-1].strip()}" if trace else "no details (nova before 2.84)")
                 return f"nova action {action} {last.request_id}: {event.get('event')} failed: {why}"
         return f"nova action {action} {last.request_id}: {last.message or 'no error recorded'}"
     return None
