@@ -1,0 +1,214 @@
+"""Per-host smoke: boot and same-zone attach on each compute host of every KVM zone and on each vSphere cluster
+of every vCenter zone, the boot pinned with `availability_zone="<zone>:<host>"`.
+
+One case per host (ids `<zone>:<host>`, `<zone>:<service_name>` as in docs/checks.md), so the OSTF tab and
+JUnit name the broken one; but a serial run must not pay one host after another. So the first case of a run
+starts the whole path (boot, check, volume, attach, detach, delete) of EVERY selected per-host case in a bounded
+pool, and each case only waits for its own host's steps: a dead host fails its own case at its own per-step
+timeouts (the waiters') while the others go on. Under xdist a worker does not know which cases the others got,
+so each case runs its own path there (the workers give the concurrency).
+
+The paths use the session's context (its connection and names), each with its own cleanup registry: what a
+path makes is registered right after it is made and undone LIFO when the path ends, passed or failed; the
+session's cleanup waits for the pool and runs what an interrupted path left. API calls of the paths count
+to the case that started them.
+
+Pinning to a host is admin-only in nova's default policy (`os_compute_api:servers:create:forced_host`,
+nova/policies/servers.py): with other credentials each case fails saying per-host coverage needs admin.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from openstack import exceptions as os_exc
+
+from fuel_health import request_ids, waiters
+from fuel_health.config import ClusterConfig, Zone
+from fuel_health.context import RunContext, Shared
+from fuel_health.resources import Cleanup
+from fuel_health.steps import compute, http_error, volume, zones
+from fuel_health.steps import image as image_steps
+from fuel_health.steps.zones import ComputeCase
+
+ARGNAME = "host_case"  # the parameter name of the per-host checks: how the first case finds the others
+POOL = 4  # paths at once: nova-api, the scheduler and cinder of a Fuel controller serve them all
+STEPS = 7
+
+
+def kvm_hosts(cfg: ClusterConfig) -> list[tuple[str, ComputeCase]]:
+    """Parameter source: each listed host of each KVM zone, id `zone:host` (the sanity check's ids)."""
+    return [(i, c) for i, c in zones.kvm_computes(cfg) if c.host is not None]
+
+
+def vcenter_clusters(cfg: ClusterConfig) -> list[tuple[str, ComputeCase]]:
+    """Parameter source: each vSphere cluster's nova-compute of each vCenter zone, id `zone:service_name`."""
+    return [(i, c) for i, c in zones.vcenter_computes(cfg) if c.host is not None]
+
+
+def pin(case: ComputeCase) -> str:
+    """Return the availability_zone value that pins a boot to the case's host."""
+    return f"{case.zone.zone}:{case.host}"
+
+
+def unit(case: ComputeCase) -> str:
+    """Return 'host X' or 'vSphere cluster C (nova-compute X)' for messages."""
+    return f"vSphere cluster {case.cluster} (nova-compute {case.host})" if case.cluster else f"host {case.host}"
+
+
+class Path:
+    """One host's path running in the pool: a Future per step, set as each step ends, and one for its cleanup."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        self.steps: list[Future[Any]] = [Future() for _ in range(STEPS)]
+        self.cleaned: Future[None] = Future()
+        self.registry = Cleanup()
+
+    def result(self, n: int) -> Any:
+        """Return step n's result, or raise its failure (in the case's own `with step(n)`)."""
+        return self.steps[n - 1].result()
+
+    def check_cleaned(self) -> None:
+        """Raise when undoing what the path made failed (something may be left behind: the message names it)."""
+        self.cleaned.result()
+
+
+class Paths:
+    """The run's per-host paths (per worker): a bounded pool, the zones' image and flavor looked up once."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.pool = ThreadPoolExecutor(max_workers=POOL, thread_name_prefix="fuel-health host")
+        self.paths: dict[str, Path] = {}
+        self.lock = threading.Lock()
+        self._lookups: dict[str, Future[tuple[Any, Any]]] = {}
+        ctx.conn  # noqa: B018 - the session's connection, opened here and not in a pool thread
+        ctx.cleanup.add("wait for the per-host paths, then undo what an interrupted one left", self.close)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for path in self.paths.values():
+            path.registry.run()
+
+    def start(self, cases: list[tuple[str, ComputeCase]]) -> None:
+        """Submit the path of each case not started yet (with the caller's context: request ids, API counts)."""
+        with self.lock:
+            new = [(i, c) for i, c in cases if i not in self.paths]
+            for case_id, _ in new:
+                self.paths[case_id] = Path(case_id)
+        for case_id, case in new:
+            self.pool.submit(contextvars.copy_context().run, self._run, self.paths[case_id], case)
+
+    def image_and_flavor(self, zone: Zone) -> tuple[Any, Any]:
+        """Look the zone's image and flavor up once per run; every host of the zone gets the same answer."""
+        with self.lock:
+            found = self._lookups.get(zone.zone)
+            first = found is None
+            if found is None:
+                found = self._lookups[zone.zone] = Future()
+        if first:
+            try:
+                found.set_result((image_steps.find(self.ctx, zone.image),
+                                  compute.find_flavor(self.ctx, zone.flavor)))
+            except BaseException as exc:  # noqa: BLE001 - every host of the zone fails with the same reason
+                found.set_exception(exc)
+        return found.result()
+
+    def _run(self, path: Path, case: ComputeCase) -> None:
+        ctx = dataclasses.replace(self.ctx, cleanup=path.registry)
+        n = 0
+
+        def do(fn: Callable[[], Any]) -> Any:
+            nonlocal n
+            value = fn()
+            path.steps[n].set_result(value)
+            n += 1
+            return value
+
+        try:
+            server = do(lambda: boot_on(ctx, case, self.image_and_flavor(case.zone)))
+            do(lambda: check_on_host(ctx, server, case))
+            vol = do(lambda: volume.create(ctx, case.zone))
+            do(lambda: volume.attach(ctx, server, vol))
+            do(lambda: volume.check_attached(ctx, vol, server))
+            do(lambda: volume.detach(ctx, server, vol))
+            do(lambda: (volume.delete(ctx, vol), compute.delete(ctx, server)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the case's step; the steps after it never ran
+            path.steps[n].set_exception(exc)
+            for later in path.steps[n + 1:]:
+                later.set_exception(AssertionError(f"not reached: step {n + 1} failed"))
+        finally:
+            try:
+                path.registry.run()
+                path.cleaned.set_result(None)
+            except BaseException as exc:  # noqa: BLE001 - the case reports it after its last step
+                path.cleaned.set_exception(exc)
+
+
+def path(ctx: RunContext, shared: Shared, request: pytest.FixtureRequest) -> Path:
+    """Return the running case's path, starting every selected per-host case's path on the run's first call."""
+    case_id = request.node.callspec.id
+    paths = shared.get("per-host paths", Paths)
+    if hasattr(request.config, "workerinput"):  # an xdist worker: only its own case (see the module doc)
+        cases = [(case_id, request.node.callspec.params[ARGNAME])]
+    else:
+        cases = [(item.callspec.id, item.callspec.params[ARGNAME])
+                 for item in request.session.items
+                 if isinstance(getattr(getattr(item, "callspec", None), "params", {}).get(ARGNAME), ComputeCase)]
+    paths.start(cases)
+    found = paths.paths[case_id]
+    # The case's teardown waits for its path, so a case that failed early does not end before its host's undo.
+    ctx.cleanup.add(f"wait for the path on {case_id} to end", found.cleaned.exception)
+    return found
+
+
+def boot_on(ctx: RunContext, case: ComputeCase, image_and_flavor: tuple[Any, Any]) -> Any:
+    """Boot the zone's image pinned to the case's host and wait until ACTIVE; fail fast on ERROR."""
+    zone, where = case.zone, pin(case)
+    compute.check_zone_endpoint(ctx, zone)
+    img, flavor = image_and_flavor
+    name = ctx.names("server")
+    try:
+        server = ctx.conn.compute.create_server(name=name, image_id=img.id, flavor_id=flavor.id, networks="none",
+                                                availability_zone=where)
+    except os_exc.HttpException as exc:
+        if exc.status_code == 403:
+            raise AssertionError(f"per-host coverage needs admin: nova refused to pin a boot to {where} "
+                                 f"({http_error(exc)}); run the suite with the cloud's admin credentials (the "
+                                 "zone's own smoke check boots unpinned and does not need them)") from exc
+        raise AssertionError(f"nova refused to boot {zone.image} pinned to {where}: {http_error(exc)}") from exc
+    request_id = request_ids.last()
+    ctx.cleanup.add(f"delete server {name} ({server.id})", lambda: compute.delete(ctx, server))
+    what = f"{compute.label(server)} booted from {zone.image} pinned to {where} (boot request {request_id})"
+    try:
+        return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE"},
+                                       failed={"ERROR"}, timeout=ctx.timeouts.boot, what=what)
+    except waiters.WaitTimeout as exc:
+        raise AssertionError(f"{exc}{compute.stuck_hint(ctx, server)}") from exc
+
+
+def check_on_host(ctx: RunContext, server: Any, case: ComputeCase) -> Any:
+    """Check the instance runs on the host it was pinned to, in its zone, on its zone's hypervisor type."""
+    server = ctx.conn.compute.get_server(server.id)
+    if server.compute_host != case.host:
+        raise AssertionError(f"{compute.label(server)} pinned to {pin(case)} runs on host {server.compute_host}: "
+                             "nova did not honour the pin (is the suite's user admin, and does the host's "
+                             "nova-compute report under that name?)")
+    if server.availability_zone != case.zone.zone:
+        raise AssertionError(f"{compute.label(server)} on {unit(case)} is in availability zone "
+                             f"{server.availability_zone}, not {case.zone.zone}: add host {case.host} to zone "
+                             f"{case.zone.zone}'s aggregate")
+    hv = compute.hypervisor_of(ctx, server)
+    expected = compute.HYPERVISOR_TYPES[case.zone.hypervisor]
+    if hv.hypervisor_type not in expected:
+        raise AssertionError(f"{compute.label(server)} on {unit(case)} runs on hypervisor {hv.name} of type "
+                             f"{hv.hypervisor_type}, expected {' or '.join(sorted(expected))}: check that host's "
+                             "compute_driver")
+    return hv
