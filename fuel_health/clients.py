@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 import time
 import uuid
 import warnings
@@ -136,6 +137,46 @@ def vcenter_session(cfg: ClusterConfig, *, timeout: float | None = None, vc: VCe
             Disconnect(si)
 
 
+class VCenterSessions:
+    """This worker's vCenter sessions: one per vCenter zone, logged in on first use, all logged out by close().
+
+    Every zone has its own vCenter and credentials; the checks of a zone (its clusters, its datastores...) share
+    its session instead of logging in on every call: a login costs a round trip or three, and vCenter caps the
+    sessions it keeps (a run with N clusters must not open N per worker). Thread-safe: per-host work runs in a
+    pool, and two threads asking for the same zone at once get one session.
+    """
+
+    def __init__(self, cfg: ClusterConfig) -> None:
+        self.cfg = cfg
+        self.logins = 0  # sessions opened so far (what the tests count)
+        self._open: dict[str, tuple[Any, Any]] = {}  # az_name -> (its context manager, its ServiceInstance)
+        self._lock = threading.Lock()  # guards _open, _locks and logins
+        self._locks: dict[str, threading.Lock] = {}  # one per zone: a slow login does not hold up another zone
+
+    def get(self, vc: VCenter) -> Any:
+        """Return the session of vc's zone, logging in the first time; a failed login raises (and is retried)."""
+        with self._lock:
+            lock = self._locks.setdefault(vc.az_name, threading.Lock())
+        with lock:
+            with self._lock:
+                if vc.az_name in self._open:
+                    return self._open[vc.az_name][1]
+            opened = vcenter_session(self.cfg, vc=vc)
+            si = opened.__enter__()
+            with self._lock:
+                self._open[vc.az_name] = (opened, si)
+                self.logins += 1
+            return si
+
+    def close(self) -> None:
+        """Log out of every session (the worker's end); best effort, as a vCenter may be gone by then."""
+        with self._lock:
+            opened, self._open = list(self._open.values()), {}
+        for manager, _ in opened:
+            with suppress(Exception):
+                manager.__exit__(None, None, None)
+
+
 def _node(cfg: ClusterConfig, node: Node | str) -> Node:
     return node if isinstance(node, Node) else cfg.node(node)
 
@@ -179,19 +220,32 @@ class Preflight:
     """What the preflight found: lines for the report, the endpoints that are down, keystone's token."""
 
     lines: list[str] = field(default_factory=list)
-    down: dict[str, str] = field(default_factory=dict)  # "keystone" | "vcenter" -> one line naming it
+    down: dict[str, str] = field(default_factory=dict)  # "keystone" | vcenter_endpoint(vc) -> one line naming it
     auth_state: str | None = None  # keystoneauth's get_auth_state(): the session reuses the token
 
 
+def vcenter_endpoint(vc: VCenter) -> str:
+    """Return the key of a vCenter zone's endpoint in Preflight.down: `vcenter:<az_name>`."""
+    return f"vcenter:{vc.az_name}"
+
+
+def cfg_vcenters(cfg: ClusterConfig) -> list[VCenter]:
+    """Return the vCenter of every vCenter zone that has one, in the config's order."""
+    return [z.vcenter for z in cfg.vcenter_zones if z.vcenter is not None]
+
+
 def preflight(cfg: ClusterConfig, timeout: float = 5.0) -> Preflight:
-    """Check keystone and vCenter at once (two threads); CannotRun only for the caller's side (401, TLS, config).
+    """Check keystone and each zone's vCenter at once (a thread each); CannotRun only for the caller's side (401,
+    TLS, config).
 
     An endpoint that is unreachable or answers 5xx is recorded in `down`: the checks that need it fail naming
     it, and every other check still runs.
     """
     jobs: dict[str, Callable[[], tuple[str, str | None]]] = {"keystone": lambda: _keystone_login(cfg, timeout)}
-    if cfg.vcenter is not None:
-        jobs["vcenter"] = lambda: (_check_vcenter(cfg, timeout), None)
+    # Each vCenter zone's own endpoint: a second zone's vCenter that is down must be found here too, or its
+    # checks would create volumes there that cinder-vmdk can never delete.
+    for vc in cfg_vcenters(cfg):
+        jobs[vcenter_endpoint(vc)] = lambda vc=vc: (_check_vcenter(cfg, timeout, vc), None)
     result = Preflight()
     with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="preflight") as pool:
         futures = {name: pool.submit(job) for name, job in jobs.items()}
@@ -217,8 +271,8 @@ def preflight(cfg: ClusterConfig, timeout: float = 5.0) -> Preflight:
 def check_reachable(cfg: ClusterConfig, timeout: float = 5.0, *, vcenter: bool = True) -> list[str]:
     """Fail fast (CannotRun) on unreachable keystone, wrong credentials or unreachable vCenter."""
     checked = [_check_keystone(cfg, timeout)]
-    if vcenter and cfg.vcenter is not None:
-        checked.append(_check_vcenter(cfg, timeout))
+    if vcenter:
+        checked += [_check_vcenter(cfg, timeout, vc) for vc in cfg_vcenters(cfg)]
     return checked
 
 
@@ -263,31 +317,31 @@ def _creds_hint(cfg: ClusterConfig) -> str:
     return "cloud.auth" if cloud.kind == "auth" else "the OS_* variables"
 
 
-def _check_vcenter(cfg: ClusterConfig, timeout: float) -> str:
+def _check_vcenter(cfg: ClusterConfig, timeout: float, vc: VCenter) -> str:
     from pyVmomi import vim
 
-    vc = cfg.vcenter
-    assert vc is not None
-    where = f"{vc.host}:{vc.port}"
+    where, endpoint = f"{vc.host}:{vc.port}", vcenter_endpoint(vc)
     started = time.monotonic()
     try:
         socket.create_connection((vc.host, vc.port), timeout=timeout).close()
     except OSError as exc:
-        raise EndpointDown("vcenter", f"vCenter at {where} is unreachable: {exc.strerror or exc} "
-                           "(is vCenter up? check vmware_attributes vcenter_host and vcenter.port)") from None
+        raise EndpointDown(endpoint, f"vCenter at {where} is unreachable: {exc.strerror or exc} (zone "
+                           f"{vc.az_name}: is its vCenter up? check vcenter_host and vcenter.port of that "
+                           "availability zone in vmware_attributes)") from None
     try:
-        with vcenter_session(cfg, timeout=timeout):
+        with vcenter_session(cfg, timeout=timeout, vc=vc):
             pass
     except (vim.fault.InvalidLogin, vim.fault.NoPermission, vim.fault.NotAuthenticated) as exc:
         # The caller's side: wrong, locked or unprivileged credentials (the 401 of vCenter), not a sick vCenter.
-        raise CannotRun(f"vCenter at {where} refused user {vc.username} ({type(exc).__name__}: check "
-                        "vcenter_username / vcenter_password in vmware_attributes, and the user's role)") from None
+        raise CannotRun(f"vCenter at {where} (zone {vc.az_name}) refused user {vc.username} ({type(exc).__name__}: "
+                        "check vcenter_username / vcenter_password of that zone in vmware_attributes, and the "
+                        "user's role)") from None
     except ssl.SSLError as exc:
         raise CannotRun(f"vCenter at {where}: TLS verification failed ({_short(exc)}); "
                         "set vcenter.insecure: true for a self-signed lab certificate") from None
     except Exception as exc:  # it answers, but not as a working vCenter (5xx, a fault): its zone is unhealthy
-        raise EndpointDown("vcenter", f"vCenter at {where} does not work: {_short(exc)}") from None
-    return f"vCenter {where} OK ({time.monotonic() - started:.1f} s)"
+        raise EndpointDown(endpoint, f"vCenter at {where} (zone {vc.az_name}) does not work: {_short(exc)}") from None
+    return f"vCenter {where} (zone {vc.az_name}) OK ({time.monotonic() - started:.1f} s)"
 
 
 def _short(exc: BaseException) -> str:

@@ -16,6 +16,28 @@ from fuel_health.resources import Cleanup, ResourceNames
 T = TypeVar("T")
 
 
+class RunCache:
+    """Answers that hold for the whole run, computed once per worker (e.g. which hosts a zone has).
+
+    Not for health state: a service's up/down is read fresh by each check. A failed computation is not kept,
+    so the next check asks again and fails on its own.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self._lock = threading.Lock()  # guards _locks
+        self._locks: dict[str, threading.Lock] = {}  # one per key: the pool's threads compute each key once
+
+    def get(self, key: str, build: Callable[[], T]) -> T:
+        """Return the value for key, computing it with build() the first time."""
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = build()
+            return self._values[key]
+
+
 @dataclass(frozen=True)
 class RunContext:
     """Config, tags, names and this test's cleanup; the clients open on first use only."""
@@ -28,8 +50,11 @@ class RunContext:
     # Factories, so a configuration check that never touches the API opens no connection.
     connect: Callable[[], Any] = field(repr=False)
     connect_vcenter: Callable[[], Any] = field(repr=False)
-    # Endpoints the preflight found down ("keystone" | "vcenter" -> the message naming it).
+    # Endpoints the preflight found down ("keystone" | clients.vcenter_endpoint(vc) -> the message naming it).
     down: Mapping[str, str] = field(default_factory=dict)
+    # The worker's vCenter sessions of every zone (clients.VCenterSessions); None where no vCenter is used.
+    connect_vcenters: Callable[[], Any] | None = field(default=None, repr=False)
+    cache: RunCache = field(default_factory=RunCache, repr=False)  # the worker's, shared by its tests
 
     @cached_property
     def conn(self) -> Any:
@@ -40,6 +65,13 @@ class RunContext:
     def vcenter(self) -> Any:
         """Return the pyvmomi ServiceInstance (shared per worker)."""
         return self.connect_vcenter()
+
+    @cached_property
+    def vcenters(self) -> Any:
+        """Return this worker's vCenter sessions, one per zone (clients.VCenterSessions, shared per worker)."""
+        if self.connect_vcenters is None:
+            raise RuntimeError("this RunContext was made without connect_vcenters: pass the worker's VCenterSessions")
+        return self.connect_vcenters()
 
     @property
     def timeouts(self) -> Timeouts:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from fuel_health import clients, ostf
-from fuel_health.config import ClusterConfig
-from fuel_health.context import RunContext, Shared
+from fuel_health.config import ClusterConfig, ConfigError
+from fuel_health.context import RunCache, RunContext, Shared
 from fuel_health.plugin import STATE, RunState, activate, allure_active, run_pending
 from fuel_health.resources import Cleanup, ResourceNames
 
@@ -68,11 +68,22 @@ def _fail_if_down(state: RunState, endpoint: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def vcenter(request: pytest.FixtureRequest, cluster_config: ClusterConfig) -> Iterator[Any]:
-    """The pyvmomi ServiceInstance of this worker (logged out at the end); fails if vCenter is down."""
-    _fail_if_down(request.config.stash[STATE], "vcenter")
-    with clients.vcenter_session(cluster_config) as si:
-        yield si
+def vcenter_sessions(cluster_config: ClusterConfig) -> Iterator[clients.VCenterSessions]:
+    """This worker's vCenter sessions, one per vCenter zone, opened on first use and logged out at the end."""
+    sessions = clients.VCenterSessions(cluster_config)
+    yield sessions
+    sessions.close()
+
+
+@pytest.fixture(scope="session")
+def vcenter(request: pytest.FixtureRequest, cluster_config: ClusterConfig,
+            vcenter_sessions: clients.VCenterSessions) -> Any:
+    """The first vCenter zone's pyvmomi ServiceInstance of this worker; fails if the preflight found it down."""
+    vc = cluster_config.vcenter
+    if vc is None:
+        raise ConfigError("vmware_attributes", "vCenter is not configured", "cluster.use_vcenter is false")
+    _fail_if_down(request.config.stash[STATE], clients.vcenter_endpoint(vc))
+    return vcenter_sessions.get(vc)
 
 
 @pytest.fixture
@@ -97,19 +108,26 @@ def step(request: pytest.FixtureRequest) -> ostf.StepRunner:
     return ostf.StepRunner(meta, allure_active=allure_active(request.config))
 
 
+@pytest.fixture(scope="session")
+def run_cache() -> RunCache:
+    """What holds for the whole run (a zone's hosts), computed once per worker."""
+    return RunCache()
+
+
 @pytest.fixture
 def ctx(request: pytest.FixtureRequest, cluster_config: ClusterConfig, tags: frozenset[str], run_id: str,
-        names: ResourceNames, cleanup: Cleanup) -> RunContext:
-    """Everything a step needs; os_conn and vcenter open only when a step first uses them."""
-    return RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=cleanup,
+        names: ResourceNames, cleanup: Cleanup, run_cache: RunCache) -> RunContext:
+    """Everything a step needs; os_conn and the vCenter sessions open only when a step first uses them."""
+    return RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=cleanup, cache=run_cache,
                       connect=lambda: request.getfixturevalue("os_conn"),
                       connect_vcenter=lambda: request.getfixturevalue("vcenter"),
+                      connect_vcenters=lambda: request.getfixturevalue("vcenter_sessions"),
                       down=request.config.stash[STATE].down)
 
 
 @pytest.fixture(scope="session")
 def shared_ctx(request: pytest.FixtureRequest, cluster_config: ClusterConfig, tags: frozenset[str], run_id: str,
-               names: ResourceNames, os_conn: Any) -> Iterator[RunContext]:
+               names: ResourceNames, os_conn: Any, run_cache: RunCache) -> Iterator[RunContext]:
     """A RunContext for resources several tests share; its cleanup runs at the end of the session (per worker).
 
     It asks for os_conn itself, so the connection outlives this cleanup; vCenter still opens on first use.
@@ -118,9 +136,9 @@ def shared_ctx(request: pytest.FixtureRequest, cluster_config: ClusterConfig, ta
     registry = Cleanup()
     state.pending.add(registry)
     try:
-        yield RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=registry,
+        yield RunContext(cfg=cluster_config, tags=tags, run_id=run_id, names=names, cleanup=registry, cache=run_cache,
                          connect=lambda: os_conn, connect_vcenter=lambda: request.getfixturevalue("vcenter"),
-                         down=state.down)
+                         connect_vcenters=lambda: request.getfixturevalue("vcenter_sessions"), down=state.down)
     finally:
         state.pending.discard(registry)
         registry.run()

@@ -57,15 +57,24 @@ def check_zone_usable(ctx: RunContext, hypervisor: str) -> list[str]:
 
 
 def compute_hosts(ctx: RunContext, zone: str) -> set[str]:
-    """Return the hosts of a compute zone: its aggregates' hosts and the nova-computes reporting that zone."""
-    hosts = {h for agg in ctx.conn.compute.aggregates() if agg.availability_zone == zone for h in agg.hosts or []}
-    hosts |= {s.host for s in ctx.conn.compute.services(binary="nova-compute") if s.availability_zone == zone}
-    return hosts
+    """Return the hosts of a compute zone: its aggregates' hosts and the nova-computes reporting that zone.
+
+    Listed once per run (the worker's cache): every host's case asks, and N hosts must not cost 2N listings.
+    Membership does not change during a run; each host's up/down state is still read fresh by its own case.
+    """
+
+    def listing() -> frozenset[str]:
+        hosts = {h for agg in ctx.conn.compute.aggregates() if agg.availability_zone == zone for h in agg.hosts or []}
+        hosts |= {s.host for s in ctx.conn.compute.services(binary="nova-compute") if s.availability_zone == zone}
+        return frozenset(hosts)
+
+    return set(ctx.cache.get(f"compute hosts of zone {zone}", listing))
 
 
 def check_compute_host(ctx: RunContext, zone: str, host: str, cluster: str | None = None) -> str:
     """Check ONE host the description lists has an enabled, up nova-compute in the zone (its own case)."""
-    service = next((s for s in ctx.conn.compute.services(binary="nova-compute") if s.host == host), None)
+    # nova filters by host itself: one small answer per case, not every nova-compute of the cloud.
+    service = next((s for s in ctx.conn.compute.services(binary="nova-compute", host=host) if s.host == host), None)
     what = f"nova-compute {host}" + (f" (vSphere cluster {cluster})" if cluster else "")
     if service is None:
         raise AssertionError(f"zone {zone}: no nova-compute registered as host {host}" + (

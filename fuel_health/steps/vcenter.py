@@ -42,21 +42,20 @@ def _login_problem(ctx: RunContext, exc: BaseException, vc: VCenter | None = Non
 
 
 def session(ctx: RunContext, vc: VCenter | None = None) -> Any:
-    """Return a session (pyvmomi ServiceInstance) of vc; a failed login says what to fix.
+    """Return this worker's session (pyvmomi ServiceInstance) of vc's zone, one per zone, opened on first use.
 
-    The first vCenter zone's is this worker's (opened once); another zone's vCenter is logged in to for this
-    test and logged out of by its cleanup.
+    A zone whose vCenter the preflight found down fails naming it, without a login attempt that would wait out
+    the connect timeout in every check; a failed login says what to fix.
     """
     vc = _vc(ctx, vc)
+    down = ctx.down.get(clients.vcenter_endpoint(vc))
+    if down:
+        raise AssertionError(f"{down}: this check needs it (found by the preflight)")
     try:
-        if vc == ctx.cfg.vcenter:
-            return ctx.vcenter
-        opened = clients.vcenter_session(ctx.cfg, vc=vc)
-        si = opened.__enter__()
+        # The first zone's is the worker's `vcenter` fixture, itself taken from the same per-zone sessions.
+        return ctx.vcenter if vc == ctx.cfg.vcenter else ctx.vcenters.get(vc)
     except Exception as exc:
         raise AssertionError(_login_problem(ctx, exc, vc)) from exc
-    ctx.cleanup.add(f"log out of vCenter {vc.host}:{vc.port}", lambda: opened.__exit__(None, None, None))
-    return si
 
 
 def login(ctx: RunContext, vc: VCenter | None = None) -> Any:

@@ -87,8 +87,9 @@ def test_preflight_wrong_credentials(kvm_raw, httpserver):
 def test_preflight_unreachable_vcenter(dual_raw, monkeypatch):
     monkeypatch.setattr(clients, "_check_keystone", lambda cfg, timeout: "keystone OK")
     dual_raw["vcenter"]["port"] = 9
-    with pytest.raises(clients.CannotRun, match=r"^vCenter at 127.0.0.1:9 is unreachable: .* \(is vCenter up\? "
-                                                r"check vmware_attributes vcenter_host and vcenter.port\)$"):
+    with pytest.raises(clients.CannotRun, match=r"^vCenter at 127.0.0.1:9 is unreachable: .* \(zone vcenter: is its "
+                                                r"vCenter up\? check vcenter_host and vcenter.port of that "
+                                                r"availability zone in vmware_attributes\)$"):
         clients.check_reachable(config.build(dual_raw), timeout=2)
 
 
@@ -105,10 +106,31 @@ def test_preflight_down_endpoints_are_health_failures_not_cannot_run(dual_raw, t
 
     found = clients.preflight(cfg, timeout=2)
 
-    assert sorted(found.down) == ["keystone", "vcenter"]
+    assert sorted(found.down) == ["keystone", "vcenter:vcenter"]
     assert found.down["keystone"].startswith("keystone at http://127.0.0.1:9/v3 is unreachable: ")
-    assert found.down["vcenter"].startswith("vCenter at 127.0.0.1:9 is unreachable: ")
+    assert found.down["vcenter:vcenter"].startswith("vCenter at 127.0.0.1:9 is unreachable: ")
     assert found.auth_state is None and all(line.startswith("DOWN: ") for line in found.lines)
+
+
+def test_preflight_tests_every_vcenter_zones_own_endpoint(dual_raw, monkeypatch):
+    """A second zone's vCenter was never tried (only the first zone's): its checks made volumes there that
+    cinder-vmdk could not delete. Each zone's endpoint is its own entry in `down`, named by its own message."""
+    monkeypatch.setattr(clients, "_keystone_login", lambda cfg, timeout: ("keystone OK", None))
+    dual_raw["vcenter"]["port"] = 9  # neither zone's vCenter listens; each is tried at its own port
+    dual_raw["vmware_attributes"]["availability_zones"].append({
+        "az_name": "vcenter2", "vcenter_host": "127.0.0.1", "vcenter_username": "ops", "vcenter_password": "x",
+        "nova_computes": [{"vsphere_cluster": "West1", "service_name": "west1", "datastore_regex": "",
+                           "target_node": {"current": {"id": "node-4"}}}]})
+    dual_raw["hypervisors"]["vcenter"] = [{"zone": "vcenter"}, {"zone": "vcenter2", "port": 7}]
+    cfg = config.build(dual_raw)
+
+    found = clients.preflight(cfg, timeout=5)
+
+    assert sorted(found.down) == ["vcenter:vcenter", "vcenter:vcenter2"]
+    assert found.down["vcenter:vcenter"].startswith("vCenter at 127.0.0.1:9 is unreachable: ")
+    assert found.down["vcenter:vcenter2"].startswith("vCenter at 127.0.0.1:7 is unreachable: ")
+    assert "(zone vcenter2: is its vCenter up?" in found.down["vcenter:vcenter2"]
+    assert found.lines[0] == "keystone OK"
 
 
 def test_preflight_rejected_credentials_stay_cannot_run(kvm_raw, httpserver):

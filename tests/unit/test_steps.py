@@ -40,11 +40,15 @@ class FakeCompute:
         self.servers: dict[str, NS] = {}
         self.attach_error: Exception | None = None
         self.attached: list[tuple[str, str]] = []
+        self.calls: list[str] = []  # the listings asked for, in order
 
-    def services(self, binary=None):
-        return [s for s in self._services if binary in (None, s.binary)]
+    def services(self, binary=None, host=None):
+        # os-services filters by host and binary exactly as nova does (nova/api/openstack/compute/services.py:71-80).
+        self.calls.append(f"services host={host}" if host else "services")
+        return [s for s in self._services if binary in (None, s.binary) and host in (None, s.host)]
 
     def aggregates(self):
+        self.calls.append("aggregates")
         return self._aggregates
 
     def hypervisors(self, details=False):
@@ -103,6 +107,22 @@ def test_a_down_or_disabled_nova_compute_fails_its_own_case_only(make_ctx):
     assert services.check_compute_host(ctx, "nova", "node-8") == "nova-compute node-8 up in zone nova"
     # The zone's own case checks only the hosts the description does not list.
     assert services.check_other_computes(ctx, "nova", ["node-2", "node-7"]) == ["node-8"]
+
+
+def test_n_host_cases_list_the_zone_once_and_each_host_by_itself(make_ctx):
+    """Each host's case listed every nova-compute of the cloud and the zone's hosts again: 2N listings of the
+    whole cloud for N hosts. Now: the zone once per run (the worker's cache), then one host-filtered answer each."""
+    import dataclasses
+
+    hosts = [f"node-{i}" for i in range(2, 7)]
+    api = FakeCompute([svc(h, "nova") for h in hosts] + [svc("vcenter-vmcluster1", "vcenter")])
+    ctx = make_ctx(api)
+    for host in hosts:
+        # a new context per case, as pytest makes one per test; the worker's cache is the same object
+        case = dataclasses.replace(ctx, cleanup=Cleanup())
+        assert services.check_compute_host(case, "nova", host) == f"nova-compute {host} up in zone nova"
+    assert api.calls == ["services host=node-2", "aggregates", "services",
+                         *(f"services host={h}" for h in hosts[1:])]
 
 
 def test_the_zone_case_names_a_host_the_description_does_not_list(make_ctx):
@@ -291,10 +311,49 @@ def test_no_boot_in_the_vcenter_zone_while_vcenter_is_down(make_ctx):
 
     api = FakeCompute()
     api.create_server = lambda **kw: pytest.fail("booted although vCenter is down")
-    ctx = dataclasses.replace(make_ctx(api), down={"vcenter": "vCenter at 127.0.0.1:18990 is unreachable"})
+    ctx = dataclasses.replace(make_ctx(api), down={"vcenter:vcenter": "vCenter at 127.0.0.1:18990 is unreachable"})
     with pytest.raises(AssertionError, match=r"^vCenter at 127.0.0.1:18990 is unreachable: an instance in zone "
                                              r"vcenter can be neither built nor deleted"):
         compute.boot(ctx, ctx.zone("vcenter"))
+
+
+def two_vcenter_zones(raw):
+    """dual_raw plus a second vCenter zone, vcenter2, with its own vCenter (port 18991) and cluster."""
+    raw["vmware_attributes"]["availability_zones"].append({
+        "az_name": "vcenter2", "vcenter_host": "127.0.0.1", "vcenter_username": "ops", "vcenter_password": "x",
+        "nova_computes": [{"vsphere_cluster": "West1", "service_name": "west1", "datastore_regex": "",
+                           "target_node": {"current": {"id": "node-4"}}}]})
+    raw["hypervisors"]["vcenter"] = [{"zone": "vcenter"}, {"zone": "vcenter2", "port": 18991}]
+    return raw
+
+
+def test_the_guard_takes_each_vcenter_zones_own_endpoint(make_ctx, dual_raw):
+    """vcenter2's vCenter down: nothing is created in vcenter2 (a volume there could never be deleted), while the
+    first vCenter zone and the KVM zone, their endpoints up, still create. The guard read only the first zone's."""
+    import dataclasses
+
+    made: list[str] = []
+    api = FakeCompute()
+    api.create_server = lambda **kw: pytest.fail("booted in vcenter2 although its vCenter is down")
+    volumes = FakeVolumes()
+    volumes.create_volume = lambda **kw: made.append(f"volume {kw['availability_zone']}") or pytest.fail("stop here")
+    down = {"vcenter:vcenter2": "vCenter at 127.0.0.1:18991 is unreachable: Connection refused"}
+    ctx = dataclasses.replace(make_ctx(api, volumes, raw=two_vcenter_zones(dual_raw)), down=down)
+    second = ctx.cfg.zone_named("vcenter2")
+
+    with pytest.raises(AssertionError, match=r"^vCenter at 127.0.0.1:18991 is unreachable: Connection refused: an "
+                                             r"instance in zone vcenter2 can be neither built nor deleted without "
+                                             r"it, so none is booted$"):
+        compute.boot(ctx, second)
+    with pytest.raises(AssertionError, match=r"^vCenter at 127.0.0.1:18991 .*: a volume in zone vcenter2 can be "
+                                             r"neither built nor deleted without it, so none is created$"):
+        volume.create(ctx, second)
+    assert made == []
+    for zone in (ctx.zone("vcenter"), ctx.zone("kvm")):  # their endpoints are up: the guard lets them through
+        compute.check_zone_endpoint(ctx, zone)
+        with pytest.raises(pytest.fail.Exception, match="stop here"):
+            volume.create(ctx, zone)
+    assert made == ["volume vcenter", "volume nova"]
 
 
 def test_a_namesake_hypervisor_on_another_host_or_without_service_is_not_the_servers(make_ctx):
