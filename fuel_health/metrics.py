@@ -49,6 +49,20 @@ def tally() -> Iterator[Tally]:
         _CURRENT.reset(token)
 
 
+def merge(other: Tally) -> None:
+    """Count another context's tally into the running test's: work the test waited for that ran in a pool thread
+    (steps/hosts.py), so its calls land on the case they belong to and not on the case that started the pool."""
+    current = _CURRENT.get()
+    if current is None or current is other:
+        return
+    current.calls.update(other.calls)
+    current.http_s += other.http_s
+    current.polls.waits += other.polls.waits
+    current.polls.polls += other.polls.polls
+    current.polls.seconds += other.polls.seconds
+    current.polls.gaps.extend(other.polls.gaps)
+
+
 def count(response: Any, *args: Any, **kwargs: Any) -> Any:
     """`requests` response hook: one API call, keyed by method and service port (or host)."""
     current = _CURRENT.get()

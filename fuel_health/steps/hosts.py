@@ -10,8 +10,8 @@ so each case runs its own path there (the workers give the concurrency).
 
 The paths use the session's context (its connection and names), each with its own cleanup registry: what a
 path makes is registered right after it is made and undone LIFO when the path ends, passed or failed; the
-session's cleanup waits for the pool and runs what an interrupted path left. API calls of the paths count
-to the case that started them.
+session's cleanup waits for the pool and runs what an interrupted path left. Each path counts its API calls
+and waits in a tally of its own, added to its case's when the case ends (JUnit properties, benchmarks).
 
 Pinning to a host is admin-only in nova's default policy (`os_compute_api:servers:create:forced_host`,
 nova/policies/servers.py): with other credentials each case fails saying per-host coverage needs admin.
@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from openstack import exceptions as os_exc
 
-from fuel_health import request_ids, waiters
+from fuel_health import metrics, request_ids, waiters
 from fuel_health.config import ClusterConfig, Zone
 from fuel_health.context import RunContext, Shared
 from fuel_health.resources import Cleanup
@@ -70,6 +70,7 @@ class Path:
         self.steps: list[Future[Any]] = [Future() for _ in range(STEPS)]
         self.cleaned: Future[None] = Future()
         self.registry = Cleanup()
+        self.tally = metrics.Tally()  # what the path asked of the cloud: counted into its own case
 
     def result(self, n: int) -> Any:
         """Return step n's result, or raise its failure (in the case's own `with step(n)`)."""
@@ -78,6 +79,11 @@ class Path:
     def check_cleaned(self) -> None:
         """Raise when undoing what the path made failed (something may be left behind: the message names it)."""
         self.cleaned.result()
+
+    def end(self) -> None:
+        """Wait for the path and its undo to end; count its API calls and waits into the running case."""
+        self.cleaned.exception()
+        metrics.merge(self.tally)
 
 
 class Paths:
@@ -104,7 +110,12 @@ class Paths:
             for case_id, _ in new:
                 self.paths[case_id] = Path(case_id)
         for case_id, case in new:
-            self.pool.submit(contextvars.copy_context().run, self._run, self.paths[case_id], case)
+            self.pool.submit(contextvars.copy_context().run, self._counted, self.paths[case_id], case)
+
+    def _counted(self, path: Path, case: ComputeCase) -> None:
+        with metrics.tally() as tally:
+            path.tally = tally
+            self._run(path, case)
 
     def image_and_flavor(self, zone: Zone) -> tuple[Any, Any]:
         """Look the zone's image and flavor up once per run; every host of the zone gets the same answer."""
@@ -165,7 +176,7 @@ def path(ctx: RunContext, shared: Shared, request: pytest.FixtureRequest) -> Pat
     paths.start(cases)
     found = paths.paths[case_id]
     # The case's teardown waits for its path, so a case that failed early does not end before its host's undo.
-    ctx.cleanup.add(f"wait for the path on {case_id} to end", found.cleaned.exception)
+    ctx.cleanup.add(f"wait for the path on {case_id} to end", found.end)
     return found
 
 

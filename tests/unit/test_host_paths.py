@@ -47,3 +47,18 @@ def test_the_per_host_checks_have_as_many_steps_as_their_paths():
     metas = {m.id.rsplit(".", 1)[1]: m for m in ostf.discover()}
     for name in ("test_kvm_instance_with_volume_on_host", "test_vcenter_instance_with_volume_on_cluster"):
         assert len(metas[name].steps) == hosts.STEPS, name
+
+
+def test_a_paths_calls_and_waits_count_to_its_own_case():
+    from fuel_health import metrics
+
+    other = metrics.Tally()
+    other.calls["POST :8774"] += 2
+    other.http_s = 0.5
+    other.polls.waits, other.polls.polls, other.polls.gaps = 1, 3, [0.1]
+    with metrics.tally() as case:
+        case.calls["GET :8774"] += 1
+        metrics.merge(other)
+        metrics.merge(case)  # its own tally: never counted twice
+    assert dict(case.calls) == {"GET :8774": 1, "POST :8774": 2}
+    assert (case.http_s, case.polls.waits, case.polls.polls, case.polls.gaps) == (0.5, 1, 3, [0.1])
