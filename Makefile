@@ -81,7 +81,8 @@ lab-reset: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-# Every benchmark on the local lab; results and the summary table in benchmarks/results/ (bench.md).
+# Every benchmark on the local lab; results and the summary table in benchmarks/results/ (bench.md). The scale
+# part (issue 14) brings a lab of each size up in a network namespace of its own (root; tens of minutes).
 bench: $(STAMP) lab-up
 	$(PY) -m benchmarks
 

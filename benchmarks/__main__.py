@@ -13,11 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks import adapter_latency, lab_lifecycle, suite_timing, tempest_compare
+from benchmarks import adapter_latency, lab_lifecycle, scale, suite_timing, tempest_compare
 from benchmarks.common import RESULTS, write
 
 QUICK_OUT = Path(__file__).resolve().parents[1] / "reports" / "bench"
-PARTS = ("lab", "suite", "tempest", "adapter")
+PARTS = ("lab", "suite", "tempest", "adapter", "scale")
 
 
 def _met(value: float | None, limit: float) -> str:
@@ -109,6 +109,9 @@ def summary(f: dict[str, Any]) -> str:
     post = adapter.get("post_to_first_running_lab_sanity") or adapter.get("post_to_first_running_fake_suite", {})
     rows += [(f"adapter: GET last run, {adapter['stored_runs']} stored runs (median)", get_last, "ms", ""),
              ("adapter: POST to first test `running` (median)", post.get("median_ms"), "ms", "")]
+    grown = (f.get("scale") or {}).get("target") or {}
+    rows.append((f"scale: suite wall {grown.get('step', '2x2+4')} / 1x1+1 (issue 14)", grown.get("ratio", "n/a"), "",
+                 f"<= 1.5: {_at_most(grown.get('ratio'), 1.5)}; every step in `scale.md`"))
     lines = ["## Targets (issue 15)", "", "| target | measured | met? | why |", "|---|---|---|---|"]
     lines += [f"| {name} | {value} | {met} | {why} |" for name, value, met, why in targets(f)]
     lines += ["", "## All figures", "", "| figure | value | unit | target / note |", "|---|---|---|---|"]
@@ -116,7 +119,7 @@ def summary(f: dict[str, Any]) -> str:
     for name, when in f.get("reused", {}).items():
         lines.append(f"\n{name}: not re-run this time; its figures are from its last run ({when}).")
     lines += ["", "Details: `lab_lifecycle.md`, `suite_timing.md` (per test: duration, API calls, polls, gaps), "
-              "`tempest_compare.md`, `adapter_latency.md` in the same folder."]
+              "`tempest_compare.md`, `adapter_latency.md`, `scale.md` in the same folder."]
     return "\n".join(lines)
 
 
@@ -140,6 +143,8 @@ def main() -> None:
         "tempest": (tempest_compare, lambda: tempest_compare.measure(1 if args.quick else 3)),
         "adapter": (adapter_latency, lambda: adapter_latency.measure(100 if args.quick else 1000, None,
                                                                      1 if args.quick else 5)),
+        # --quick validates the steps' lab files only: each step is a lab of its own (minutes each).
+        "scale": (scale, lambda: scale.measure(args.quick, out=out)),
     }
     figures: dict[str, Any] = {}
     reused: dict[str, str] = {}
