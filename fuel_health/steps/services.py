@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fuel_health.config import Zone
 from fuel_health.context import RunContext
 from fuel_health.steps.compute import HYPERVISOR_TYPES
 
@@ -22,19 +23,17 @@ def _state(service: Any) -> str | None:
     return " and ".join(problems) or None
 
 
-def vcenter_compute_hosts(ctx: RunContext) -> dict[str, str]:
-    """Return the nova-compute host Fuel gives each configured vSphere cluster: {host: vsphere_cluster}."""
-    vc = ctx.cfg.vcenter
-    return {vc.compute_host(nc): nc.vsphere_cluster for nc in vc.nova_computes} if vc else {}
+def hypervisor_hosts(ctx: RunContext, zone: Zone) -> set[str]:
+    """Return the nova-compute hosts whose hypervisors a zone must have.
 
-
-def kvm_compute_hosts(ctx: RunContext) -> set[str]:
-    """Return the nova-compute hosts the cluster description says the KVM zone has: its compute nodes' hostnames.
-
-    The expectation comes from the config (or Nailgun), never from the cloud: a compute node that never
-    registered is then a failure, not an absence nobody notices.
+    KVM: the compute nodes the description puts in the zone (a node that never registered is then a failure,
+    not an absence nobody notices) and every host the cloud has in the zone. vCenter: the host Fuel gives each
+    of the zone's vSphere clusters, <az_name>-<service_name>.
     """
-    return {n.hostname or n.name for n in ctx.cfg.nodes_with_role("compute")}
+    if zone.hypervisor == "kvm":
+        return set(zone.hosts) | compute_hosts(ctx, zone.zone)
+    vc = zone.vcenter
+    return {vc.compute_host(nc) for nc in vc.nova_computes} if vc else set()
 
 
 def check_zone_usable(ctx: RunContext, hypervisor: str) -> list[str]:
@@ -146,9 +145,9 @@ def check_one_volume_host(ctx: RunContext, zone: str, nodes: Iterable[str]) -> s
     return hosts[0]
 
 
-def check_hypervisors(ctx: RunContext, hypervisor: str, hosts: Iterable[str]) -> list[str]:
-    """Check each host has an up, enabled hypervisor of the zone's type (QEMU/KVM or VMware vCenter Server)."""
-    expected = HYPERVISOR_TYPES[hypervisor]
+def check_hypervisors(ctx: RunContext, zone: Zone, hosts: Iterable[str]) -> list[str]:
+    """Check each host of the zone has an up, enabled hypervisor of its type (QEMU/KVM or VMware vCenter Server)."""
+    expected = HYPERVISOR_TYPES[zone.hypervisor]
     by_host: dict[str, list[Any]] = {}
     for hv in ctx.conn.compute.hypervisors(details=True):
         # Exactly its service's host: a hypervisor without service details is on no host (a namesake is not it).
@@ -171,13 +170,14 @@ def check_hypervisors(ctx: RunContext, hypervisor: str, hosts: Iterable[str]) ->
         problems.append("no compute host to check")
     if problems:
         types = sorted({hv.hypervisor_type for hvs in by_host.values() for hv in hvs})
-        raise AssertionError(f"{'; '.join(problems)} (hypervisor types in the cloud: {', '.join(types) or 'none'})")
+        raise AssertionError(f"zone {zone.zone}: {'; '.join(problems)} (hypervisor types in the cloud: "
+                             f"{', '.join(types) or 'none'})")
     return seen
 
 
-def check_zones_match(ctx: RunContext, hypervisor: str) -> str:
-    """Check the hypervisor's zone exists, available, for compute AND for volumes (cross_az_attach=False)."""
-    zone = ctx.zone(hypervisor).zone
+def check_zones_match(ctx: RunContext, of: Zone) -> str:
+    """Check the zone exists, available, for compute AND for volumes (cross_az_attach=False)."""
+    hypervisor, zone = of.hypervisor, of.zone
     compute = {z.name: z for z in ctx.conn.compute.availability_zones()}
     volumes = {z.name: z for z in ctx.conn.block_storage.availability_zones()}
     problems = []

@@ -39,13 +39,13 @@ VC_SMOKE = M + "vcenter.test_instance_volume.test_vcenter_instance_with_volume"
 NOVA_CONTROL = S + "test_control_services.test_nova_control_services_up"
 CINDER_SCHEDULER = S + "test_control_services.test_cinder_scheduler_up"
 SANITY_VC_COMPUTE = {VC_COMPUTE,
-                     S + "test_hypervisors.test_vcenter_hypervisor_type"}
+                     S + "test_hypervisors.test_vcenter_hypervisor_type[vcenter]"}
 SANITY_VC_VOLUME = {S + "test_cinder_volume.test_vcenter_cinder_volume_up[vcenter]",
                     S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host"}
 SMOKE_VC_BOOT = {VC_SMOKE}  # plus the users of the shared vCenter instance, see VC_SHARED
 SMOKE_KVM_BOOT = {KVM_SMOKE, V2K}
 SMOKE_VC_VOLUME = {VC_SMOKE, V2K, "tests_platform.test_vcenter_volume_disk.test_vcenter_volume_is_vm_disk"}
-VC_ZONES = S + "test_zones.test_vcenter_zones_match"
+VC_ZONES = S + "test_zones.test_vcenter_zones_match[vcenter]"
 # Users of the per-worker shared vCenter instance: when it can't boot, the first user on each xdist worker
 # fails and the later ones are skipped as dependants; which is first depends on how tests reach workers.
 VC_SHARED = {K2V, "tests_platform.test_vcenter_instance_vm.test_vcenter_instance_is_vm_in_cluster",
@@ -77,24 +77,24 @@ def vc_boot_broken(fails: set[str], says: str) -> Expect:
 MATRIX: dict[str, Expect] = {
     "vcenter-compute-stopped": vc_boot_broken(SANITY_VC_COMPUTE | {HA_VC_ONCE}, r"nova-compute on vcenter-\w+ is down"),
     "kvm-compute-stopped": expect({KVM_COMPUTE,
-                                   S + "test_hypervisors.test_kvm_hypervisor_type"} | SMOKE_KVM_BOOT
+                                   S + "test_hypervisors.test_kvm_hypervisor_type[nova]"} | SMOKE_KVM_BOOT
                                   | {VMDK_IN_KVM},  # a dead KVM zone refuses everything: no proof of the filter
                                   r"nova-compute on node-2 is down"),
     "compute-disabled": vc_boot_broken(SANITY_VC_COMPUTE | {VC_ZONES} | SMOKE_VC_BOOT,
                                r"nova-compute on vcenter-\w+ is disabled"),
     "vcenter-host-out-of-aggregate": vc_boot_broken(
-        {VC_COMPUTE, S + "test_hypervisors.test_kvm_hypervisor_type",
+        {VC_COMPUTE, S + "test_hypervisors.test_kvm_hypervisor_type[nova]",
          VC_ZONES} | SMOKE_VC_BOOT, r"is in zone nova, not vcenter \(add the host to an aggregate"),
     "cross-az-attach-on": expect(
         {f"configuration.test_cross_az_attach.test_cross_az_attach_is_off[{n}]" for n in ("node-1", "node-2", "node-4")}
         | {K2V,
            V2K},
         r"cross_az_attach is 'True'"),
-    "testvm-vmdk-deleted": vc_boot_broken({S + "test_images.test_vcenter_image",
+    "testvm-vmdk-deleted": vc_boot_broken({S + "test_images.test_vcenter_image[vcenter]",
                                    VMDK_IN_KVM}
                                   | SMOKE_VC_BOOT, r"image 'TestVM-VMDK' not found in glance"),
     "testvm-vmdk-no-hypervisor-type": expect(
-        {S + "test_images.test_vcenter_image", VMDK_IN_KVM},
+        {S + "test_images.test_vcenter_image[vcenter]", VMDK_IN_KVM},
         r"property hypervisor_type is None, expected 'vmware'"),
     "vcenter-cinder-zone-renamed": expect(
         {f"configuration.test_volume_zones.test_volume_zone_is_nova_zone[{n}-cinder-vmdk]"
@@ -116,7 +116,7 @@ MATRIX: dict[str, Expect] = {
                                  r"no VM in vCenter .*lab-fault-orphan .*behind nova's back"),
     "nova-conductor-stopped": vc_boot_broken(
         {NOVA_CONTROL, KVM_COMPUTE,
-         S + "test_hypervisors.test_kvm_hypervisor_type"} | SANITY_VC_COMPUTE | SMOKE_VC_BOOT | SMOKE_KVM_BOOT
+         S + "test_hypervisors.test_kvm_hypervisor_type[nova]"} | SANITY_VC_COMPUTE | SMOKE_VC_BOOT | SMOKE_KVM_BOOT
         | {VMDK_IN_KVM},
         r"nova-conductor on node-1 is down"),
     "nova-scheduler-stopped": vc_boot_broken(
@@ -124,7 +124,7 @@ MATRIX: dict[str, Expect] = {
         | {VMDK_IN_KVM},
         r"nova-scheduler on node-1 is down"),
     "cinder-api-stopped": expect(
-        {KVM_CINDER, S + "test_zones.test_kvm_zones_match",
+        {KVM_CINDER, S + "test_zones.test_kvm_zones_match[nova]",
          KVM_SMOKE, CINDER_SCHEDULER,
          K2V}
         | SANITY_VC_VOLUME | {VC_ZONES} | SMOKE_VC_VOLUME, r"Unable to establish connection to http://127.0.0.1:8776"),
@@ -133,20 +133,22 @@ MATRIX: dict[str, Expect] = {
          K2V} | SMOKE_VC_VOLUME,
         r"cinder-scheduler on node-1 is down"),
     "glance-api-stopped": vc_boot_broken(
-        {S + "test_images.test_kvm_image", S + "test_images.test_vcenter_image",
+        {S + "test_images.test_kvm_image[nova]", S + "test_images.test_vcenter_image[vcenter]",
          VMDK_IN_KVM} | SMOKE_VC_BOOT | SMOKE_KVM_BOOT,
         r"image service .* does not have any supported versions"),
     # An endpoint down is a health failure (exit 1) of the checks that need it; all the others still run.
     "keystone-stopped": expect(
-        {S + t for t in ("test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host", "test_zones.test_kvm_zones_match",
-                         "test_cinder_volume.test_kvm_cinder_volume_up[nova]", "test_images.test_kvm_image",
-                         "test_cinder_volume.test_vcenter_cinder_volume_up[vcenter]", "test_images.test_vcenter_image",
+        {S + t for t in ("test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host",
+                         "test_zones.test_kvm_zones_match[nova]",
+                         "test_cinder_volume.test_kvm_cinder_volume_up[nova]", "test_images.test_kvm_image[nova]",
+                         "test_cinder_volume.test_vcenter_cinder_volume_up[vcenter]",
+                         "test_images.test_vcenter_image[vcenter]",
                          "test_nova_compute.test_kvm_nova_compute_up[nova:node-2]",
                          "test_nova_compute.test_kvm_nova_compute_up[nova]",
-                         "test_hypervisors.test_kvm_hypervisor_type",
+                         "test_hypervisors.test_kvm_hypervisor_type[nova]",
                          "test_nova_compute.test_vcenter_nova_compute_up[vcenter:vmcluster1]",
                          "test_nova_compute.test_vcenter_nova_compute_up[vcenter]",
-                         "test_zones.test_vcenter_zones_match")}
+                         "test_zones.test_vcenter_zones_match[vcenter]")}
         | SANITY_VC_COMPUTE | {NOVA_CONTROL, CINDER_SCHEDULER, K2V, V2K, VMDK_IN_KVM, KVM_SMOKE, VC_SMOKE}
         | VC_SHARED | {"tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
         r"keystone at http://127.0.0.1:5000/v3 is unreachable"),
@@ -155,7 +157,7 @@ MATRIX: dict[str, Expect] = {
     "kvm-zone-full": expect(SMOKE_KVM_BOOT | {VMDK_IN_KVM},
                             r"zone nova cannot take an instance of flavor m1.tiny at all",
                             touches={S + "test_nova_compute.test_kvm_nova_compute_up",
-                                     S + "test_hypervisors.test_kvm_hypervisor_type"}),
+                                     S + "test_hypervisors.test_kvm_hypervisor_type[nova]"}),
     # cinder-vmdk creates its VMDK lazily (at attach), so the refused vCenter-to-KVM attach still runs and passes.
     "vcenter-down": vc_boot_broken(
         {"tests_platform.test_vcenter_login.test_vcenter_login[vcenter]",
@@ -167,7 +169,7 @@ MATRIX: dict[str, Expect] = {
     # The expected KVM hosts come from the cluster description, not from what the cloud happens to report.
     "kvm-compute-unregistered": expect(
         {S + "test_nova_compute.test_kvm_nova_compute_up[nova:node-99]",
-         S + "test_hypervisors.test_kvm_hypervisor_type",
+         S + "test_hypervisors.test_kvm_hypervisor_type[nova]",
          "configuration.test_libvirt_type.test_libvirt_type[node-99]",
          "configuration.test_cross_az_attach.test_cross_az_attach_is_off[node-99]"},
         r"no nova-compute registered as host node-99"),
@@ -183,12 +185,12 @@ LIBVIRT_MATRIX: dict[str, Expect] = {
     # nova's libvirt driver disables its own service when the connection drops, and the hypervisor's status
     # follows the service (the fault waits until nova shows it disabled); a dead zone proves no filter.
     "libvirtd-stopped": expect(SMOKE_KVM_BOOT | {CONSOLE_BOOT, CONSOLE_VOLUME, VMDK_IN_KVM,
-                                                 KVM_COMPUTE, S + "test_hypervisors.test_kvm_hypervisor_type"},
+                                                 KVM_COMPUTE, S + "test_hypervisors.test_kvm_hypervisor_type[nova]"},
                                r"nova-compute on node-2 is disabled \(AUTO: Connection to libvirt lost"),
     # libvirtd runs and serves, so nova reconnects and re-enables its service (the fault waits for that): only
     # what starts a guest fails, each boot rescheduled until nova gives up.
     "qemu-unusable": expect(SMOKE_KVM_BOOT | {CONSOLE_BOOT, CONSOLE_VOLUME, VMDK_IN_KVM}, KVM_BOOT_FAILED,
-                            touches={S + "test_hypervisors.test_kvm_hypervisor_type",
+                            touches={S + "test_hypervisors.test_kvm_hypervisor_type[nova]",
                                      S + "test_nova_compute.test_kvm_nova_compute_up"}),
     # cinder's lab backend refuses the attach (losetup finds no device): nova rolls it back, the volume is available.
     "no-free-loop-device": expect({KVM_SMOKE, CONSOLE_VOLUME},
@@ -200,7 +202,8 @@ LIBVIRT_MATRIX: dict[str, Expect] = {
     # the detach fails (nova gives up after 40 s, see overrides-libvirt). So the smoke check is a `maybe`, and
     # so is the console volume check that always fails at the marker, before any attach (a `maybe` must fail).
     "testvm-corrupted": expect({CONSOLE_BOOT}, r"kernel panicked \(Kernel panic - not syncing",
-                               maybe={KVM_SMOKE, CONSOLE_VOLUME}, touches={S + "test_images.test_kvm_image", V2K}),
+                               maybe={KVM_SMOKE, CONSOLE_VOLUME},
+                               touches={S + "test_images.test_kvm_image[nova]", V2K}),
 }
 _SAVED = Lab.default().topology()
 if _SAVED is not None and _SAVED.kvm_virt == "libvirt":

@@ -174,16 +174,16 @@ def test_a_kvm_host_reporting_another_hypervisor_type_is_flagged(make_ctx):
     ctx = make_ctx(FakeCompute(hypervisors=[hyp("node-2", "node-2", "VMware vCenter Server")]))
     with pytest.raises(AssertionError, match=r"host node-2 reports hypervisor node-2 of type VMware vCenter Server, "
                                              r"expected KVM or QEMU \(check compute_driver"):
-        services.check_hypervisors(ctx, "kvm", ["node-2"])
-    with pytest.raises(AssertionError, match=r"host vcenter-vmcluster1 reports no hypervisor"):
-        services.check_hypervisors(ctx, "vcenter", ["vcenter-vmcluster1"])
+        services.check_hypervisors(ctx, ctx.zone("kvm"), ["node-2"])
+    with pytest.raises(AssertionError, match=r"^zone vcenter: host vcenter-vmcluster1 reports no hypervisor"):
+        services.check_hypervisors(ctx, ctx.zone("vcenter"), ["vcenter-vmcluster1"])
 
 
 def test_a_volume_zone_named_az_cinder_is_flagged(make_ctx):
     ctx = make_ctx(FakeCompute(zones=("nova", "vcenter")), FakeVolumes(zones=("nova", "vcenter-cinder")))
-    services.check_zones_match(ctx, "kvm")
+    services.check_zones_match(ctx, ctx.zone("kvm"))
     with pytest.raises(AssertionError) as err:
-        services.check_zones_match(ctx, "vcenter")
+        services.check_zones_match(ctx, ctx.zone("vcenter"))
     assert str(err.value) == (
         "vcenter zone vcenter: no volume zone vcenter (volume zones: nova, vcenter-cinder); volume zone(s) "
         "vcenter-cinder match no compute zone: with [cinder] cross_az_attach = False no volume can be attached to "
@@ -367,18 +367,19 @@ def test_a_namesake_hypervisor_on_another_host_or_without_service_is_not_the_ser
         compute.hypervisor_of(make_ctx(api), api.servers["s1"])
     # The same for the sanity check: a hypervisor without service details is on no host.
     with pytest.raises(AssertionError, match=r"host node-2 reports no hypervisor"):
-        services.check_hypervisors(make_ctx(FakeCompute(hypervisors=[bare])), "kvm", ["node-2"])
+        ctx = make_ctx(FakeCompute(hypervisors=[bare]))
+        services.check_hypervisors(ctx, ctx.zone("kvm"), ["node-2"])
 
 
 def test_a_kvm_compute_node_of_the_config_that_never_registered_fails(make_ctx, dual_raw):
     # The cloud knows only node-2; the config also lists node-7 as a compute node. Old: hosts came from the cloud.
     dual_raw["nodes"].append({"name": "node-7", "roles": ["compute"], "host": "local://"})
     ctx = make_ctx(FakeCompute([svc("node-2", "nova")], hypervisors=[hyp("node-2", "node-2", "QEMU")]), raw=dual_raw)
-    assert services.kvm_compute_hosts(ctx) == {"node-2", "node-7"}
+    assert services.hypervisor_hosts(ctx, ctx.zone("kvm")) == {"node-2", "node-7"}
     with pytest.raises(AssertionError, match=r"^zone nova: no nova-compute registered as host node-7 "):
         services.check_compute_host(ctx, "nova", "node-7")
-    with pytest.raises(AssertionError, match=r"^host node-7 reports no hypervisor"):
-        services.check_hypervisors(ctx, "kvm", services.kvm_compute_hosts(ctx))
+    with pytest.raises(AssertionError, match=r"^zone nova: host node-7 reports no hypervisor"):
+        services.check_hypervisors(ctx, ctx.zone("kvm"), services.hypervisor_hosts(ctx, ctx.zone("kvm")))
 
 
 def vol(status="available", zone="nova", attachments=(), vid="v1"):

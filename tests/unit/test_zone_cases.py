@@ -17,7 +17,7 @@ import pytest
 from fuel_health import cli, config
 from fuel_health.context import RunContext
 from fuel_health.resources import Cleanup, ResourceNames
-from fuel_health.steps import vcenter, zones
+from fuel_health.steps import services, vcenter, zones
 
 
 def _four_zones(raw: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +62,10 @@ def test_each_host_and_cluster_of_every_zone_has_its_own_case(dual_raw, write_co
                                                           "vc_west:west2", "vc_west"}
     assert cases(ids, "test_kvm_cinder_volume_up") == {"nova", "kvm_b"}
     assert cases(ids, "test_vcenter_cinder_volume_up") == {"vcenter", "vc_west"}
+    for function in ("test_kvm_hypervisor_type", "test_kvm_zones_match", "test_kvm_image"):
+        assert cases(ids, function) == {"nova", "kvm_b"}, function  # was: the first KVM zone only
+    for function in ("test_vcenter_hypervisor_type", "test_vcenter_zones_match", "test_vcenter_image"):
+        assert cases(ids, function) == {"vcenter", "vc_west"}, function
     clusters = {"vcenter:Cluster1", "vc_west:West1", "vc_west:West2"}
     assert cases(ids, "test_vcenter_cluster") == clusters
     assert cases(ids, "test_vcenter_datastores") == clusters
@@ -112,6 +116,19 @@ def test_a_cluster_is_looked_up_in_its_own_zones_vcenter(dual_raw, monkeypatch):
     assert len(logins) == 1  # the session is the worker's, not this test's
     sessions.close()
     assert logins[-1] == ("logout", "10.0.0.20")
+
+
+def test_each_zones_hypervisors_are_its_own_hosts(dual_raw):
+    """The hypervisor-type case of a zone checks that zone's hosts: the second KVM zone its node, the second
+    vCenter zone its clusters' <az_name>-<service_name> (was: every compute node, and the first vCenter zone's)."""
+    cfg = config.build(_four_zones(dual_raw))
+    api = NS(aggregates=lambda: [], services=lambda binary=None, host=None: [])
+    ctx = RunContext(cfg=cfg, tags=frozenset(), run_id="3fa2c01b", names=ResourceNames("ostf", "3fa2c01b"),
+                     cleanup=Cleanup(), connect=lambda: NS(compute=api), connect_vcenter=lambda: None)
+    assert services.hypervisor_hosts(ctx, cfg.zone_named("kvm_b")) == {"node-7"}
+    assert services.hypervisor_hosts(ctx, cfg.zone_named("nova")) == {"node-2", "node-6.domain.tld"}
+    assert services.hypervisor_hosts(ctx, cfg.zone_named("vc_west")) == {"vc_west-west1", "vc_west-west2"}
+    assert services.hypervisor_hosts(ctx, cfg.zone_named("vcenter")) == {"vcenter-vmcluster1"}
 
 
 def test_a_zone_that_is_not_its_hypervisors_first_shares_its_own_instance(dual_raw):
