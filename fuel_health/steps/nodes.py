@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fuel_health import clients
-from fuel_health.config import CONTROLLERS, ClusterConfig, Node, NovaCompute
+from fuel_health.config import CONTROLLERS, ClusterConfig, Node, NovaCompute, VCenter, Zone
 from fuel_health.context import RunContext
 
 NOVA_CONF = "/etc/nova/nova.conf"
@@ -21,6 +21,9 @@ NOVA_COMPUTE_CONF = "/etc/nova/nova-compute.conf"
 VMWARE_COMPUTE_CONF = "/etc/nova/nova-compute.d/vmware-vcenter_{service_name}.conf"
 CINDER_CONF = "/etc/cinder/cinder.conf"
 CINDER_VMDK_CONF = "/etc/cinder/cinder.d/vmware-vcenter.conf"
+# Each vCenter zone's cinder-volume on a cinder-vmdk node adds its own file (fuel-library
+# deployment/puppet/vmware/manifests/cinder/vmdk.pp: cinder-volume-vmware-<az_name>).
+CINDER_VMDK_ZONE_CONF = "/etc/cinder/cinder.d/vmware-{az_name}.conf"
 VMDK_DRIVER = "cinder.volume.drivers.vmware.vmdk.VMwareVcVmdkDriver"
 VC_DRIVER = "vmwareapi.VMwareVCDriver"
 _NO_DEFAULT_SECTION = "\x00"  # oslo's [DEFAULT] is a section like the others, not configparser's fallback
@@ -45,28 +48,48 @@ def target_nodes(cfg: ClusterConfig, nc: NovaCompute) -> tuple[Node, ...]:
     return cfg.nodes_with_role("controller") if nc.target_node == CONTROLLERS else (cfg.node(nc.target_node),)
 
 
-def vcenter_computes(cfg: ClusterConfig) -> list[tuple[str, tuple[NovaCompute, Node]]]:
-    """Parameter source: (nova_compute, node) for every node that runs a vCenter nova-compute."""
-    if cfg.vcenter is None:
-        return []
-    return [(f"{nc.service_name}@{node.name}", (nc, node))
-            for nc in cfg.vcenter.nova_computes for node in target_nodes(cfg, nc)]
+@dataclass(frozen=True)
+class VCenterCompute:
+    """One vCenter nova-compute (a vSphere cluster of a zone) on one node that runs it, with the zone's vCenter."""
+
+    vcenter: VCenter
+    nova_compute: NovaCompute
+    node: Node
 
 
-def controller_computes(cfg: ClusterConfig) -> list[tuple[str, NovaCompute]]:
-    """Parameter source: the vCenter nova-computes that run on the controllers (under pacemaker)."""
-    if cfg.vcenter is None:
-        return []
-    return [(nc.service_name, nc) for nc in cfg.vcenter.nova_computes if nc.target_node == CONTROLLERS]
+def _vcenters(cfg: ClusterConfig) -> list[VCenter]:
+    return [z.vcenter for z in cfg.vcenter_zones if z.vcenter is not None]
 
 
-def volume_nodes(cfg: ClusterConfig) -> list[tuple[str, tuple[Node, str, str]]]:
-    """Parameter source: (node, role, hypervisor) for cinder nodes (KVM zone) and cinder-vmdk nodes (vCenter)."""
-    pairs = []
-    for role, hypervisor in (("cinder", "kvm"), ("cinder-vmdk", "vcenter")):
-        if getattr(cfg.hypervisors, hypervisor) is not None:
-            pairs += [(f"{n.name}-{role}", (n, role, hypervisor)) for n in cfg.nodes_with_role(role)]
-    return pairs
+def vcenter_computes(cfg: ClusterConfig) -> list[tuple[str, VCenterCompute]]:
+    """Parameter source: every node running a vCenter nova-compute, of every vCenter zone (`zone:svc@node`)."""
+    return [(f"{vc.az_name}:{nc.service_name}@{node.name}", VCenterCompute(vc, nc, node))
+            for vc in _vcenters(cfg) for nc in vc.nova_computes for node in target_nodes(cfg, nc)]
+
+
+def controller_computes(cfg: ClusterConfig) -> list[tuple[str, tuple[VCenter, NovaCompute]]]:
+    """Parameter source: the vCenter nova-computes of every zone that run on the controllers (`zone:svc`)."""
+    return [(f"{vc.az_name}:{nc.service_name}", (vc, nc))
+            for vc in _vcenters(cfg) for nc in vc.nova_computes if nc.target_node == CONTROLLERS]
+
+
+@dataclass(frozen=True)
+class VolumeBackend:
+    """A node's cinder-volume as configuration checks see it: its role and the zones it may put volumes in."""
+
+    node: Node
+    role: str  # "cinder" (a KVM zone) or "cinder-vmdk" (one vCenter zone)
+    zones: tuple[Zone, ...]  # cinder-vmdk: its one vCenter zone; cinder: the KVM zones (which one is not said)
+
+
+def volume_nodes(cfg: ClusterConfig) -> list[tuple[str, VolumeBackend]]:
+    """Parameter source: cinder nodes (`node-cinder`) and, per vCenter zone, each cinder-vmdk node's cinder-volume of
+    that zone (`zone:node-cinder-vmdk`: Fuel runs one per zone on every cinder-vmdk node)."""
+    out = [(f"{n.name}-cinder", VolumeBackend(n, "cinder", cfg.kvm_zones))
+           for n in cfg.nodes_with_role("cinder") if cfg.kvm_zones]
+    out += [(f"{z.zone}:{n.name}-cinder-vmdk", VolumeBackend(n, "cinder-vmdk", (z,)))
+            for z in cfg.vcenter_zones for n in cfg.nodes_with_role("cinder-vmdk")]
+    return out
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -129,10 +152,13 @@ def nova_compute_config(ctx: RunContext, node: Node, nc: NovaCompute | None = No
     return read(ctx, node, *nova_compute_files(ctx.cfg, node, nc))
 
 
-def cinder_config(ctx: RunContext, node: Node, role: str) -> ServiceConfig:
-    """Read the config of the cinder-volume a role runs on the node (cinder-vmdk adds cinder.d/vmware-vcenter.conf)."""
-    paths = (CINDER_CONF, CINDER_VMDK_CONF) if role == "cinder-vmdk" else (CINDER_CONF,)
-    return read(ctx, node, *paths)
+def cinder_config(ctx: RunContext, node: Node, role: str, zone: Zone | None = None) -> ServiceConfig:
+    """Read the config of the cinder-volume a role runs on the node (cinder-vmdk adds cinder.d/vmware-vcenter.conf;
+    with a vCenter zone, that zone's cinder-volume: cinder.d/vmware-<az_name>.conf)."""
+    if role != "cinder-vmdk":
+        return read(ctx, node, CINDER_CONF)
+    extra = CINDER_VMDK_ZONE_CONF.format(az_name=zone.zone) if zone is not None else CINDER_VMDK_CONF
+    return read(ctx, node, CINDER_CONF, extra)
 
 
 def _bool(value: str | None, default: bool) -> bool | None:
@@ -169,10 +195,9 @@ def check_cross_az_attach_off(configs: dict[str, ServiceConfig]) -> list[str]:
     return checked
 
 
-def check_vcenter_compute_host(ctx: RunContext, nc: NovaCompute, conf: ServiceConfig) -> str:
-    """Check the vCenter nova-compute's [DEFAULT] host is <az_name>-<service_name>."""
-    assert ctx.cfg.vcenter is not None
-    expected = ctx.cfg.vcenter.compute_host(nc)
+def check_vcenter_compute_host(vc: VCenter, nc: NovaCompute, conf: ServiceConfig) -> str:
+    """Check the vCenter nova-compute's [DEFAULT] host is <az_name>-<service_name> of its own zone."""
+    expected = vc.compute_host(nc)
     value, path = conf.get("DEFAULT", "host")
     if value != expected:
         shown = f"{value!r} (in {path})" if value else "not set (defaults to the node's hostname)"
@@ -222,19 +247,21 @@ def check_same_host(configs: Sequence[ServiceConfig]) -> str:
     return shown
 
 
-def check_volume_zone(ctx: RunContext, conf: ServiceConfig, hypervisor: str) -> list[str]:
-    """Check cinder-volume's storage_availability_zone and backend zones equal the nova zone of its hypervisor."""
-    zone = ctx.zone(hypervisor).zone
+def check_volume_zone(conf: ServiceConfig, backend: VolumeBackend) -> list[str]:
+    """Check cinder-volume's storage_availability_zone and backend zones equal the nova zone it serves (a cinder
+    node: one of the KVM zones, the description does not say which)."""
+    names = [z.zone for z in backend.zones]
     value, path = conf.get("DEFAULT", "storage_availability_zone")
     seen = [("[DEFAULT] storage_availability_zone", value or "nova", path or "not set, default")]
     for section in backends(conf):
-        backend, backend_path = conf.get(section, "backend_availability_zone")
-        if backend is not None:
-            seen.append((f"[{section}] backend_availability_zone", backend, backend_path))
-    wrong = [f"{key} = {have} ({src})" for key, have, src in seen if have != zone]
+        in_zone, zone_path = conf.get(section, "backend_availability_zone")
+        if in_zone is not None:
+            seen.append((f"[{section}] backend_availability_zone", in_zone, zone_path))
+    wrong = [f"{key} = {have} ({src})" for key, have, src in seen if have not in names]
     if wrong:
-        raise AssertionError(f"{conf.where}: {'; '.join(wrong)}, expected {zone} (the nova zone of {hypervisor}): "
-                             "with cross_az_attach = False its volumes can never attach to that zone's instances")
+        raise AssertionError(f"{conf.where}: {'; '.join(wrong)}, expected {' or '.join(names) or 'a KVM zone'} (the "
+                             f"nova zone this {backend.role} serves): with cross_az_attach = False its volumes can "
+                             "never attach to that zone's instances")
     return [f"{key} = {have}" for key, have, _ in seen]
 
 
@@ -256,10 +283,9 @@ def check_libvirt_type(ctx: RunContext, conf: ServiceConfig) -> str:
 # --- pacemaker ---------------------------------------------------------------------------------------------
 
 
-def pacemaker_resource(ctx: RunContext, nc: NovaCompute) -> str:
-    """Return the pacemaker resource Fuel makes for a vCenter nova-compute on controllers."""
-    assert ctx.cfg.vcenter is not None
-    return f"p_nova_compute_vmware_{ctx.cfg.vcenter.compute_host(nc)}"
+def pacemaker_resource(vc: VCenter, nc: NovaCompute) -> str:
+    """Return the pacemaker resource Fuel makes for a vCenter nova-compute on controllers (its zone's host)."""
+    return f"p_nova_compute_vmware_{vc.compute_host(nc)}"
 
 
 def parse_locate(output: str) -> list[str]:

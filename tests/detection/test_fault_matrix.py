@@ -97,7 +97,7 @@ MATRIX: dict[str, Expect] = {
         {S + "test_images.test_vcenter_image[vcenter]", VMDK_IN_KVM},
         r"property hypervisor_type is None, expected 'vmware'"),
     "vcenter-cinder-zone-renamed": expect(
-        {f"configuration.test_volume_zones.test_volume_zone_is_nova_zone[{n}-cinder-vmdk]"
+        {f"configuration.test_volume_zones.test_volume_zone_is_nova_zone[vcenter:{n}-cinder-vmdk]"
          for n in ("node-5", "node-6")}
         | SANITY_VC_VOLUME | {VC_ZONES} | SMOKE_VC_VOLUME, r"storage_availability_zone = vcenter-cinder"),
     "cinder-vmdk-host-differs": expect({"configuration.test_cinder_vmdk_host.test_cinder_vmdk_nodes_share_host",

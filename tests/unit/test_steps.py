@@ -510,7 +510,7 @@ def test_a_later_file_wins_and_is_named(node_files):
     with pytest.raises(AssertionError, match=r"^node-4 \(/etc/nova/nova.conf \+ /etc/nova/nova-compute.conf\): "
                                              r"\[DEFAULT\] host is 'node-4' \(in /etc/nova/nova-compute.conf\), "
                                              r"expected 'vcenter-vmcluster1'"):
-        nodes.check_vcenter_compute_host(ctx, nc, conf)
+        nodes.check_vcenter_compute_host(ctx.cfg.vcenter, nc, conf)
 
 
 def test_cinder_vmdk_host_unset_on_one_node(node_files, dual_raw):
@@ -529,10 +529,12 @@ def test_volume_zone_checks_the_backend_zone_too(node_files):
     ctx, write = node_files
     write("node-5", nodes.CINDER_CONF, "[DEFAULT]\nstorage_availability_zone = vcenter\nenabled_backends = vmdk\n"
                                        "[vmdk]\nvolume_driver = x.Other\nbackend_availability_zone = vcenter-cinder\n")
-    conf = nodes.cinder_config(ctx, ctx.cfg.node("node-5"), "cinder-vmdk")
+    (_, backend), = [b for b in nodes.volume_nodes(ctx.cfg) if b[1].role == "cinder-vmdk"]
+    conf = nodes.cinder_config(ctx, backend.node, backend.role, backend.zones[0])
     with pytest.raises(AssertionError, match=r"\[vmdk\] backend_availability_zone = vcenter-cinder "
-                                             r"\(/etc/cinder/cinder.conf\), expected vcenter"):
-        nodes.check_volume_zone(ctx, conf, "vcenter")
+                                             r"\(/etc/cinder/cinder.conf\), expected vcenter \(the nova zone this "
+                                             r"cinder-vmdk serves\)"):
+        nodes.check_volume_zone(conf, backend)
     with pytest.raises(AssertionError, match=r"\[vmdk\] volume_driver is 'x.Other'"):
         nodes.check_vmdk_driver(conf)
 
@@ -574,13 +576,13 @@ def test_a_vcenter_compute_running_twice_or_nowhere_fails(make_ctx, dual_raw):
 def test_parameter_sources_follow_the_config(make_ctx, dual_raw):
     cfg = make_ctx().cfg
     assert [i for i, _ in nodes.running("nova-api", "nova-compute")(cfg)] == ["node-1", "node-2", "node-4"]
-    assert [i for i, _ in nodes.vcenter_computes(cfg)] == ["vmcluster1@node-4"]
-    assert [i for i, _ in nodes.volume_nodes(cfg)] == ["node-3-cinder", "node-5-cinder-vmdk"]
+    assert [i for i, _ in nodes.vcenter_computes(cfg)] == ["vcenter:vmcluster1@node-4"]
+    assert [i for i, _ in nodes.volume_nodes(cfg)] == ["node-3-cinder", "vcenter:node-5-cinder-vmdk"]
     assert nodes.controller_computes(cfg) == []
     dual_raw["vmware_attributes"]["availability_zones"][0]["nova_computes"][0]["target_node"] = "controllers"
     cfg = make_ctx(raw=dual_raw).cfg
-    assert [i for i, _ in nodes.vcenter_computes(cfg)] == ["vmcluster1@node-1"]
-    assert [i for i, _ in nodes.controller_computes(cfg)] == ["vmcluster1"]
+    assert [i for i, _ in nodes.vcenter_computes(cfg)] == ["vcenter:vmcluster1@node-1"]
+    assert [i for i, _ in nodes.controller_computes(cfg)] == ["vcenter:vmcluster1"]
 
 
 def test_nothing_to_parametrize_is_one_failing_case_not_a_skip(make_ctx):

@@ -6,6 +6,8 @@ a subprocess, as an operator's run would), and the per-zone steps are shown to u
 
 from __future__ import annotations
 
+import configparser
+import dataclasses
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ import pytest
 from fuel_health import cli, config
 from fuel_health.context import RunContext
 from fuel_health.resources import Cleanup, ResourceNames
-from fuel_health.steps import services, vcenter, zones
+from fuel_health.steps import nodes, services, vcenter, zones
 
 
 def _four_zones(raw: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +68,10 @@ def test_each_host_and_cluster_of_every_zone_has_its_own_case(dual_raw, write_co
         assert cases(ids, function) == {"nova", "kvm_b"}, function  # was: the first KVM zone only
     for function in ("test_vcenter_hypervisor_type", "test_vcenter_zones_match", "test_vcenter_image"):
         assert cases(ids, function) == {"vcenter", "vc_west"}, function
+    for function in ("test_vcenter_compute_host", "test_vcenter_compute_cluster"):  # was: the first zone's only
+        assert cases(ids, function) == {"vcenter:vmcluster1@node-4", "vc_west:west1@node-4", "vc_west:west2@node-4"}
+    assert cases(ids, "test_volume_zone_is_nova_zone") == {"node-3-cinder", "vcenter:node-5-cinder-vmdk",
+                                                           "vc_west:node-5-cinder-vmdk"}
     clusters = {"vcenter:Cluster1", "vc_west:West1", "vc_west:West2"}
     assert cases(ids, "test_vcenter_cluster") == clusters
     assert cases(ids, "test_vcenter_datastores") == clusters
@@ -129,6 +135,35 @@ def test_each_zones_hypervisors_are_its_own_hosts(dual_raw):
     assert services.hypervisor_hosts(ctx, cfg.zone_named("nova")) == {"node-2", "node-6.domain.tld"}
     assert services.hypervisor_hosts(ctx, cfg.zone_named("vc_west")) == {"vc_west-west1", "vc_west-west2"}
     assert services.hypervisor_hosts(ctx, cfg.zone_named("vcenter")) == {"vcenter-vmcluster1"}
+
+
+def test_a_second_zones_computes_and_volume_service_are_checked_against_that_zone(dual_raw, tmp_path):
+    """The second vCenter zone's nova-compute must be host vc_west-west1 (was checked against the first zone's
+    az_name: vcenter-west1), and its cinder-volume on a cinder-vmdk node reads cinder.d/vmware-vc_west.conf and
+    must put volumes in vc_west (was: the first zone's file and zone)."""
+    cfg = config.build(_four_zones(dual_raw))
+    west = {i: t for i, t in nodes.vcenter_computes(cfg)}["vc_west:west1@node-4"]
+    parser = configparser.ConfigParser()
+    parser.read_string("[DEFAULT]\nhost = vcenter-west1\n")
+    conf = nodes.ServiceConfig(west.node, (("/etc/nova/nova-compute.conf", parser),))
+    with pytest.raises(AssertionError, match=r"host is 'vcenter-west1' .*expected 'vc_west-west1' for vSphere "
+                                             r"cluster West1"):
+        nodes.check_vcenter_compute_host(west.vcenter, west.nova_compute, conf)
+    assert nodes.pacemaker_resource(west.vcenter, west.nova_compute) == "p_nova_compute_vmware_vc_west-west1"
+
+    backend = {i: b for i, b in nodes.volume_nodes(cfg)}["vc_west:node-5-cinder-vmdk"]
+    root = tmp_path / "node-5"
+    (root / "etc/cinder/cinder.d").mkdir(parents=True)
+    (root / "etc/cinder/cinder.conf").write_text("[DEFAULT]\nstorage_availability_zone = vcenter\n")
+    (root / "etc/cinder/cinder.d/vmware-vc_west.conf").write_text("[DEFAULT]\nstorage_availability_zone = vcenter\n")
+    node = dataclasses.replace(backend.node, root=str(root))
+    ctx = RunContext(cfg=cfg, tags=frozenset(), run_id="3fa2c01b", names=ResourceNames("ostf", "3fa2c01b"),
+                     cleanup=Cleanup(), connect=lambda: None, connect_vcenter=lambda: None)
+    conf = nodes.cinder_config(ctx, node, backend.role, backend.zones[0])
+    with pytest.raises(AssertionError, match=r"storage_availability_zone = vcenter \(/etc/cinder/cinder.d/"
+                                             r"vmware-vc_west.conf\), expected vc_west \(the nova zone this "
+                                             r"cinder-vmdk serves\)"):
+        nodes.check_volume_zone(conf, backend)
 
 
 def test_a_zone_that_is_not_its_hypervisors_first_shares_its_own_instance(dual_raw):

@@ -11,7 +11,7 @@ from fuel_health.steps import nodes
 @params.for_each("nova_compute", nodes.controller_computes, what="vCenter nova-compute on controllers")
 def test_pacemaker_runs_vcenter_compute_once(ctx, step, nova_compute):
     """None running: the vCenter zone has no compute; two: two nova-computes fight over one vSphere cluster."""
-    resource = nodes.pacemaker_resource(ctx, nova_compute)
+    resource = nodes.pacemaker_resource(*nova_compute)  # (its zone's vCenter, the cluster's nova_computes entry)
     with step(1):
         where = nodes.pacemaker_locate(ctx, resource)
     with step(2):

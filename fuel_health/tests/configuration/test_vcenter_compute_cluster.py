@@ -1,4 +1,4 @@
-"""The vCenter nova-compute drives its configured vSphere cluster."""
+"""The vCenter nova-compute drives its configured vSphere cluster, in every vCenter zone."""
 
 from fuel_health import ostf, params
 from fuel_health.steps import nodes
@@ -11,8 +11,7 @@ from fuel_health.steps import nodes
 @params.for_each("target", nodes.vcenter_computes, what="vCenter nova-compute (nova_computes)")
 def test_vcenter_compute_cluster(ctx, step, target):
     """A wrong cluster_name puts the zone's instances into another vSphere cluster (or nowhere)."""
-    nova_compute, node = target
     with step(1):
-        conf = nodes.nova_compute_config(ctx, node, nova_compute)
+        conf = nodes.nova_compute_config(ctx, target.node, target.nova_compute)
     with step(2):
-        nodes.check_vcenter_compute_cluster(nova_compute, conf)
+        nodes.check_vcenter_compute_cluster(target.nova_compute, conf)
