@@ -212,9 +212,10 @@ def _settled(server: Any) -> bool:
     return server.status in SETTLED and not server.task_state
 
 
-def settled_instances(ctx: RunContext) -> list[Any]:
-    """Return every project's instances on the configured vCenter computes that are settled (no task running)."""
-    vc = _vc(ctx)
+def settled_instances(ctx: RunContext, vc: VCenter | None = None) -> list[Any]:
+    """Return every project's settled instances (no task running) on the computes of vc's zone (default: the
+    first vCenter zone's)."""
+    vc = _vc(ctx, vc)
     found = []
     for nc in vc.nova_computes:
         servers = ctx.conn.compute.servers(all_projects=True, compute_host=vc.compute_host(nc))
@@ -222,11 +223,12 @@ def settled_instances(ctx: RunContext) -> list[Any]:
     return found
 
 
-def vm_instance_uuids(ctx: RunContext) -> set[str]:
-    """Return the instanceUuid of every VM in vCenter, in one property-collector pass (not one call per VM)."""
+def vm_instance_uuids(ctx: RunContext, vc: VCenter | None = None) -> set[str]:
+    """Return the instanceUuid of every VM in vc (default: the first vCenter zone's), in one property-collector
+    pass (not one call per VM)."""
     from pyVmomi import vim, vmodl
 
-    content = session(ctx).content
+    content = session(ctx, vc).content
     pc = vmodl.query.PropertyCollector
     view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
     try:
@@ -245,8 +247,9 @@ def vm_instance_uuids(ctx: RunContext) -> set[str]:
         view.Destroy()
 
 
-def check_instances_have_vms(ctx: RunContext, servers: list[Any], uuids: set[str]) -> str:
-    """Check each settled instance has a VM in vCenter; one that lost it is named with the operator's fix."""
+def check_instances_have_vms(ctx: RunContext, servers: list[Any], uuids: set[str], vc: VCenter | None = None) -> str:
+    """Check each settled instance of vc's zone has a VM in its vCenter; one that lost it is named with the fix."""
+    vc = _vc(ctx, vc)
     orphans = []
     for server in (s for s in servers if s.id not in uuids):
         # Another run may have started deleting it since the list: only a still-settled instance counts.
@@ -254,7 +257,8 @@ def check_instances_have_vms(ctx: RunContext, servers: list[Any], uuids: set[str
         if fresh is not None and _settled(fresh):
             orphans.append(f"{compute.label(fresh)} {fresh.status} on {fresh.compute_host}")
     if orphans:
-        raise AssertionError(f"{len(orphans)} instance(s) nova runs in the vCenter zone have no VM in vCenter "
-                             f"{_vc(ctx).host}: {'; '.join(orphans)}. Their VMs were deleted or unregistered in "
-                             "vCenter behind nova's back; restore or re-register the VMs, or delete the servers")
+        raise AssertionError(f"{len(orphans)} instance(s) nova runs in vCenter zone {vc.az_name} have no VM in "
+                             f"vCenter {vc.host}:{vc.port}: {'; '.join(orphans)}. Their VMs were deleted or "
+                             "unregistered in vCenter behind nova's back; restore or re-register the VMs, or delete "
+                             "the servers")
     return f"{len(servers)} instance(s), each with its VM"

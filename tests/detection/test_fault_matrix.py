@@ -46,6 +46,7 @@ SMOKE_VC_BOOT = {VC_SMOKE}  # plus the users of the shared vCenter instance, see
 SMOKE_KVM_BOOT = {KVM_SMOKE, V2K}
 SMOKE_VC_VOLUME = {VC_SMOKE, V2K, "tests_platform.test_vcenter_volume_disk.test_vcenter_volume_is_vm_disk"}
 VC_ZONES = S + "test_zones.test_vcenter_zones_match[vcenter]"
+VC_ORPHANS = "tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms[vcenter]"
 # Users of the per-worker shared vCenter instance: when it can't boot, the first user on each xdist worker
 # fails and the later ones are skipped as dependants; which is first depends on how tests reach workers.
 VC_SHARED = {K2V, "tests_platform.test_vcenter_instance_vm.test_vcenter_instance_is_vm_in_cluster",
@@ -112,8 +113,7 @@ MATRIX: dict[str, Expect] = {
                                      r"unreachable", touches={S + "test_nova_compute.test_kvm_nova_compute_up"}),
     "node-db-user-wrong": expect({HA_DB + "[node-3]"}, r"node-3: MariaDB at 127.0.0.1:3306 \(database cinder\) as "
                                  r"cinder_typo refused", touches={S + "test_cinder_volume.test_kvm_cinder_volume_up"}),
-    "vcenter-vm-deleted": expect({"tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
-                                 r"no VM in vCenter .*lab-fault-orphan .*behind nova's back"),
+    "vcenter-vm-deleted": expect({VC_ORPHANS}, r"no VM in vCenter .*lab-fault-orphan .*behind nova's back"),
     "nova-conductor-stopped": vc_boot_broken(
         {NOVA_CONTROL, KVM_COMPUTE,
          S + "test_hypervisors.test_kvm_hypervisor_type[nova]"} | SANITY_VC_COMPUTE | SMOKE_VC_BOOT | SMOKE_KVM_BOOT
@@ -150,7 +150,7 @@ MATRIX: dict[str, Expect] = {
                          "test_nova_compute.test_vcenter_nova_compute_up[vcenter]",
                          "test_zones.test_vcenter_zones_match[vcenter]")}
         | SANITY_VC_COMPUTE | {NOVA_CONTROL, CINDER_SCHEDULER, K2V, V2K, VMDK_IN_KVM, KVM_SMOKE, VC_SMOKE}
-        | VC_SHARED | {"tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms"},
+        | VC_SHARED | {VC_ORPHANS},
         r"keystone at http://127.0.0.1:5000/v3 is unreachable"),
     # NoValidHost does not say why: the VMDK check's control boot (the zone's own image) tells a full zone from
     # the image's hypervisor_type=vmware, and fails naming the capacity.
@@ -163,7 +163,7 @@ MATRIX: dict[str, Expect] = {
         {"tests_platform.test_vcenter_login.test_vcenter_login[vcenter]",
          "tests_platform.test_vcenter_clusters.test_vcenter_cluster[vcenter:Cluster1]",
          "tests_platform.test_vcenter_datastores.test_vcenter_datastores[vcenter:Cluster1]",
-         "tests_platform.test_vcenter_instances_have_vms.test_vcenter_instances_have_vms",
+         VC_ORPHANS,
          V2K},  # no vCenter volume is made while vCenter is down: cinder-vmdk could not delete it again
         r"vCenter at 127.0.0.1:\d+ is unreachable"),
     # The expected KVM hosts come from the cluster description, not from what the cloud happens to report.

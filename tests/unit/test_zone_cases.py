@@ -76,6 +76,7 @@ def test_each_host_and_cluster_of_every_zone_has_its_own_case(dual_raw, write_co
     assert cases(ids, "test_vcenter_cluster") == clusters
     assert cases(ids, "test_vcenter_datastores") == clusters
     assert cases(ids, "test_vcenter_login") == {"vcenter", "vc_west"}
+    assert cases(ids, "test_vcenter_instances_have_vms") == {"vcenter", "vc_west"}  # was one, the first zone's
     assert cases(ids, "test_kvm_volume_refused_by_vcenter_instance") == {
         "nova-to-vcenter", "nova-to-vc_west", "kvm_b-to-vcenter", "kvm_b-to-vc_west"}
     assert cases(ids, "test_vcenter_volume_refused_by_kvm_instance") == {
@@ -164,6 +165,31 @@ def test_a_second_zones_computes_and_volume_service_are_checked_against_that_zon
                                              r"vmware-vc_west.conf\), expected vc_west \(the nova zone this "
                                              r"cinder-vmdk serves\)"):
         nodes.check_volume_zone(conf, backend)
+
+
+def test_a_second_zones_instances_are_matched_with_its_own_vcenters_vms(dual_raw):
+    """The orphan check listed the first zone's computes only and read the first zone's vCenter: a VM deleted in
+    the second zone's vCenter went unseen. Each zone's case lists its own computes and names its own vCenter."""
+    cfg = config.build(_four_zones(dual_raw))
+    asked: list[str] = []
+    gone = NS(id="s-west", name="web-1", status="ACTIVE", task_state=None, compute_host="vc_west-west2")
+
+    def servers(all_projects: bool, compute_host: str) -> list[Any]:
+        asked.append(compute_host)
+        return [gone] if compute_host == gone.compute_host else []
+
+    api = NS(servers=servers, find_server=lambda sid, all_projects: gone)
+    ctx = RunContext(cfg=cfg, tags=frozenset(), run_id="3fa2c01b", names=ResourceNames("ostf", "3fa2c01b"),
+                     cleanup=Cleanup(), connect=lambda: NS(compute=api), connect_vcenter=lambda: None)
+    west = cfg.zone_named("vc_west").vcenter
+
+    found = vcenter.settled_instances(ctx, west)
+
+    assert asked == ["vc_west-west1", "vc_west-west2"] and found == [gone]
+    with pytest.raises(AssertionError, match=r"^1 instance\(s\) nova runs in vCenter zone vc_west have no VM in "
+                                             r"vCenter 10.0.0.20:18990: server web-1 \(s-west\) ACTIVE on "
+                                             r"vc_west-west2\. "):
+        vcenter.check_instances_have_vms(ctx, found, set(), west)
 
 
 def test_a_zone_that_is_not_its_hypervisors_first_shares_its_own_instance(dual_raw):
