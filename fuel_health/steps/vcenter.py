@@ -29,14 +29,14 @@ def _login_problem(ctx: RunContext, exc: BaseException, vc: VCenter | None = Non
     from pyVmomi import vim
 
     vc = _vc(ctx, vc)
-    where = f"vCenter {vc.host}:{vc.port}"
+    where = f"vCenter {vc.host}:{vc.port} of zone {vc.az_name}"  # several zones may share a host: say which one
     if isinstance(exc, vim.fault.InvalidLogin):
-        return (f"{where} refused user {vc.username} (InvalidLogin): check vcenter_username / vcenter_password in "
-                "the VMware settings; nova-compute and cinder-volume of the vCenter zone use the same")
+        return (f"{where} refused user {vc.username} (InvalidLogin): check vcenter_username / vcenter_password of "
+                "that zone in the VMware settings; nova-compute and cinder-volume of the zone use the same")
     if isinstance(exc, ssl.SSLError):
         return f"{where}: TLS verification failed ({exc}); set vcenter.insecure for a self-signed certificate"
     if isinstance(exc, OSError):
-        return f"{where} is unreachable: {exc.strerror or exc} (check vcenter_host and vcenter.port)"
+        return f"{where} is unreachable: {exc.strerror or exc} (check the zone's vcenter_host and vcenter.port)"
     text = getattr(exc, "msg", None) or " ".join(str(exc).split())
     return f"cannot log in to {where}: {type(exc).__name__}: {text}"
 
