@@ -125,30 +125,55 @@ class Cleanup:
             return [d for d, _ in reversed(self._items)]
 
     def run(self, *, raise_errors: bool = True) -> list[str]:
-        """Run everything newest first; NotFound counts as done; report all failures at the end."""
-        errors: list[str] = []
+        """Run everything newest first; NotFound counts as done; report all failures at the end.
+
+        An undo that failed is run once more at the end if an older one succeeded after it: what blocked it may
+        be gone now. A volume whose detach never completes (a guest that panicked never releases the disk)
+        cannot be deleted, but deleting its server, registered before it, detaches it."""
+        errors = self._run_all(self._take())
+        if errors.retry:
+            errors = _Errors(errors.final + self._run_all([(d, f) for d, f, _ in errors.retry]).all)
+        if errors.all and raise_errors:
+            raise CleanupFailed([e for _, _, e in errors.all])
+        return [e for _, _, e in errors.all]
+
+    def _take(self) -> list[tuple[str, Callable[[], Any]]]:
+        with self._lock:
+            items, self._items = self._items, []  # taken first: a second run() never repeats them
+        return items[::-1]
+
+    def _run_all(self, items: list[tuple[str, Callable[[], Any]]]) -> _Errors:
+        """Run items in order; failures followed by a success are `retry`, the others `final`."""
+        final: list[tuple[str, Callable[[], Any], str]] = []
+        retry: list[tuple[str, Callable[[], Any], str]] = []
         interrupted: KeyboardInterrupt | None = None
-        while True:
-            with self._lock:
-                if not self._items:
-                    break
-                description, fn = self._items.pop()  # popped first: a second run() never repeats it
+        while items:
+            description, fn = items.pop(0)
             try:
                 fn()
             except os_exc.NotFoundException:
-                pass  # already gone: that is what we wanted
+                retry, final = retry + final, []  # already gone: that is what we wanted
             except KeyboardInterrupt as exc:
                 # Ctrl-C (or SIGTERM) during cleanup: finish it first, then let the interrupt through.
                 interrupted = interrupted or exc
-                with self._lock:
-                    self._items.append((description, fn))  # its delete/wait was cut short: run it again
+                items.insert(0, (description, fn))  # its delete/wait was cut short: run it again
             except Exception as exc:
-                errors.append(f"{description}: {_one_line(exc)}")
+                final.append((description, fn, f"{description}: {_one_line(exc)}"))
+            else:
+                retry, final = retry + final, []
         if interrupted is not None:
             raise interrupted
-        if errors and raise_errors:
-            raise CleanupFailed(errors)
-        return errors
+        return _Errors(final, retry)
+
+
+@dataclass(frozen=True)
+class _Errors:
+    final: list[tuple[str, Callable[[], Any], str]]
+    retry: list[tuple[str, Callable[[], Any], str]] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[tuple[str, Callable[[], Any], str]]:
+        return self.retry + self.final
 
 
 # --- the sweep -------------------------------------------------------------------------------------

@@ -69,6 +69,48 @@ def test_cleanup_ignores_not_found_and_reports_every_failure_at_the_end():
     reg.run()  # nothing left: a second run repeats nothing
 
 
+def test_cleanup_retries_once_what_an_older_undo_may_have_unblocked():
+    """A volume a panicked guest never releases: its detach and delete fail until the server is deleted (which
+    detaches it); they run once more after that. A failure nothing older unblocked is not retried."""
+    attached = {"volume"}
+    calls: list[str] = []
+
+    def detach() -> None:
+        calls.append("detach")
+        if attached:
+            raise TimeoutError("still in-use")
+
+    def delete_volume() -> None:
+        calls.append("delete volume")
+        if attached:
+            raise TimeoutError("still in-use")
+
+    def stuck() -> None:
+        calls.append("stuck")
+        raise TimeoutError("never")
+
+    reg = Cleanup()
+    reg.add("delete server", lambda: (calls.append("delete server"), attached.clear()))
+    reg.add("delete volume", delete_volume)
+    reg.add("detach volume", detach)
+    assert reg.run() == []
+    assert calls == ["detach", "delete volume", "delete server", "detach", "delete volume"]
+
+    calls.clear()
+    reg.add("delete keypair", lambda: calls.append("delete keypair"))
+    reg.add("delete image", stuck)
+    with pytest.raises(CleanupFailed) as err:
+        reg.run()
+    assert calls == ["stuck", "delete keypair", "stuck"]  # retried once, after the keypair, then reported once
+    assert err.value.errors == ["delete image: TimeoutError: never"]
+
+    calls.clear()
+    reg.add("delete image", stuck)  # the oldest undo fails: nothing ran after it that could have freed it
+    with pytest.raises(CleanupFailed):
+        reg.run()
+    assert calls == ["stuck"]
+
+
 # --- sweep ---
 
 
