@@ -202,7 +202,22 @@ def boot_on(ctx: RunContext, case: ComputeCase, image_and_flavor: tuple[Any, Any
         return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE"},
                                        failed={"ERROR"}, timeout=ctx.timeouts.boot, what=what)
     except waiters.WaitTimeout as exc:
-        raise AssertionError(f"{exc}{compute.stuck_hint(ctx, server)}") from exc
+        raise AssertionError(f"{exc}{pinned_hint(ctx, server, case)}") from exc
+
+
+def pinned_hint(ctx: RunContext, server: Any, case: ComputeCase) -> str:
+    """Say why a pinned boot is stuck: with no host yet it waits for the pinned host's nova-compute, not for the
+    scheduler (the general hint would blame the scheduler or the conductor)."""
+    try:
+        fresh = ctx.conn.compute.get_server(server.id)
+        if fresh.compute_host or fresh.task_state not in (None, "scheduling"):
+            return compute.stuck_hint(ctx, server)
+        states = [f"{s.status}/{s.state}" for s in ctx.conn.compute.services(binary="nova-compute", host=case.host)]
+    except os_exc.SDKException:
+        return ""
+    seen = f"its service is {', '.join(states)}" if states else "no nova-compute service is registered on it"
+    return (f"; task_state {fresh.task_state}, host none: the boot is pinned to {unit(case)}, whose nova-compute "
+            f"never took it ({seen}): start or fix nova-compute on {case.host} (its log names the cause)")
 
 
 def check_on_host(ctx: RunContext, server: Any, case: ComputeCase) -> Any:
