@@ -10,8 +10,8 @@ every step, so an interrupted table keeps what was measured. Target (issue 14): 
 hosts within 1.5x the 1 + 1 wall time, serial, same machine.
 
 --quick (bench-quick, CI) brings no lab up: it renders and validates every step's topology.
-usage: python -m benchmarks.scale [--quick] [--steps 1x1+1,2x2+4] [--repeat N] [--netns NAME] [--home DIR]
-       [--out DIR]        (needs root: `ip netns`)
+usage: python -m benchmarks.scale [--quick] [--steps 1x1+1,2x2+4] [--repeat N] [--netns NAME] [--out DIR]
+       (needs root: `ip netns`; the lab's home is $FUEL_SCALE_LAB_HOME, default /root/lab-fh-scale)
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ TARGET = (2, 2, 4)
 TARGET_RATIO = 1.5
 REPEAT = 2  # suite runs per step (median); each lab up takes 1-3 min on 2 cores
 ZONE_PORT = 18990
+# The steps' lab home comes from the environment, never from our own command line: the lab's reset kills every
+# process whose command line names its home (devops_envs/local/lab.py), which would be this benchmark.
+HOME = Path(os.environ.get("FUEL_SCALE_LAB_HOME", "/root/lab-fh-scale"))
 
 
 def step_id(step: tuple[int, int, int]) -> str:
@@ -193,7 +196,7 @@ def with_ratios(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def measure(quick: bool, steps: tuple[tuple[int, int, int], ...] = STEPS, repeat: int = REPEAT,
-            netns: str = "fh-scale", home: Path = Path("/root/lab-fh-scale"), out: Path = common.RESULTS,
+            netns: str = "fh-scale", home: Path = HOME, out: Path = common.RESULTS,
             ) -> dict[str, Any]:
     if quick:  # CI: every step's lab file renders and passes the lab's own validation; nothing is brought up
         from devops_envs.local import topology as topo_mod
@@ -243,13 +246,12 @@ def main() -> None:
     parser.add_argument("--steps", help=f"comma-separated ZxC+K (default {','.join(map(step_id, STEPS))})")
     parser.add_argument("--repeat", type=int, default=REPEAT, help="suite runs per step")
     parser.add_argument("--netns", default="fh-scale", help="network namespace of the steps' lab")
-    parser.add_argument("--home", type=Path, default=Path("/root/lab-fh-scale"), help="FUEL_LAB_HOME of that lab")
     parser.add_argument("--out", type=Path, default=common.RESULTS, help="results folder")
     args = parser.parse_args()
     if not args.quick and shutil.which("ip") is None:
         raise SystemExit("scale: needs `ip` (iproute2) and root for its network namespace")
     steps = tuple(parse_step(s) for s in args.steps.split(",")) if args.steps else STEPS
-    figures = measure(args.quick, steps, args.repeat, args.netns, args.home, args.out)
+    figures = measure(args.quick, steps, args.repeat, args.netns, HOME, args.out)
     print(table(figures))
     print(common.write("scale", figures, table(figures), out=args.out))
 
