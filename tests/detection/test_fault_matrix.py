@@ -8,6 +8,7 @@ written to docs/fault-matrix.md from the run. If a check misses its fault, fix t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from cloud import connect, named
 from row_verdict import Expect, check_row, expect, first_message, function_of
 from suite_run import run_suite
 
+import fuel_health
 from devops_envs.local import faults
 from devops_envs.local.lab import Lab
 
@@ -218,8 +220,22 @@ def selection(want: Expect) -> set[str]:
 
 
 def keyword(functions: set[str]) -> str:
-    """A pytest -k expression for exactly these functions (names are unique; the run checks it got them all)."""
-    return " or ".join(sorted({f.rsplit(".", 1)[1] for f in functions}))
+    """A pytest -k expression for exactly these functions (the run checks it got them all).
+
+    -k matches substrings: `test_kvm_instance_with_volume` alone also selects `..._with_volume_on_host`, so each
+    name excludes the other checks whose names contain it."""
+    names = sorted({f.rsplit(".", 1)[1] for f in functions})
+    every = _check_names()
+    return " or ".join(
+        " and ".join([name, *(f"not {other}" for other in sorted(every) if name in other and other != name)])
+        for name in names)
+
+
+def _check_names() -> set[str]:
+    """Every check function's name in the suite (read from the source: nothing to import or collect)."""
+    checks = Path(fuel_health.__file__).parent / "tests"
+    return {m.group(1) for path in checks.rglob("test_*.py")
+            for m in re.finditer(r"^def (test_\w+)\(", path.read_text(), re.M)}
 
 
 @pytest.fixture(scope="module")
