@@ -23,10 +23,10 @@ import requests
 import yaml
 
 from benchmarks import common
-from fuel_health import clients
 from fuel_health import config as config_mod
 from fuel_health.adapter import models as m
 from fuel_health.adapter.catalog import CatalogSource, fingerprint
+from fuel_health.clients import connections
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_SUITE = ROOT / "tests" / "adapter" / "data" / "ostf_fake"
@@ -114,7 +114,7 @@ def post_to_running(url: str, cluster_id: int, testset: str, repeat: int) -> dic
 def lab_up() -> bool:
     path = config_mod.lab_config_path(os.environ)
     try:
-        clients.check_reachable(config_mod.load(path))
+        connections.check_reachable(config_mod.load(path))
         return True
     except Exception:  # not set up, not running: measured without it
         return False
@@ -136,7 +136,7 @@ def auth_cost(tmp: Path, with_lab: bool) -> dict[str, dict[str, float]]:
         "none": ((), ""), "token": (("--auth", "token", "--token-file", str(token_file)), shared)}
     if with_lab:
         cfg = config_mod.load(config_mod.lab_config_path(os.environ))
-        conn = clients.openstack_connection(cfg)
+        conn = connections.openstack_connection(cfg)
         modes["keystone (lab)"] = (("--auth", "keystone", "--keystone-cloud", str(cfg.cloud.name),
                                     "--keystone-clouds-yaml", str(cfg.cloud.clouds_yaml)), conn.session.get_token())
         conn.close()

@@ -5,7 +5,7 @@ Each step is a real lab of its own, generated from the 1 + 1 lab (devops_envs/lo
 zones of C vSphere clusters each (one simulator per zone, one vcenter-compute node per cluster, the cinder-vmdk
 pair) and K KVM compute nodes. It is brought up in a network namespace with its own FUEL_LAB_HOME, so the main
 lab is never touched; then `fuel-health run` (all sets, serial, as an operator runs it) REPEAT times. The JUnit
-file of each run gives its tests, failures and API calls (fuel_health/metrics.py). Results are written after
+file of each run gives its tests, failures and API calls (fuel_health/clients/metrics.py). Results are written after
 every step, so an interrupted table keeps what was measured. Target (issue 14): 2 zones x 2 clusters + 4 KVM
 hosts within 1.5x the 1 + 1 wall time, serial, same machine.
 

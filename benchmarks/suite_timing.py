@@ -1,7 +1,7 @@
 """Suite benchmark: wall time per set and for all sets (serial, 2 and 4 xdist workers), per-test duration,
 API calls per test (counted at the HTTP layer), polls per wait and how late waiters see a state change.
 
-The figures come from the suite's own JUnit properties (fuel_health/metrics.py), so a Jenkins run carries
+The figures come from the suite's own JUnit properties (fuel_health/clients/metrics.py), so a Jenkins run carries
 the same numbers. Overhead of a serial run = (wall - sum of test durations: start-up, preflight, collection,
 reports) + how late the waiters saw state changes: half of each detection gap on average (the cloud was
 done, the suite had not looked yet); the bound, with whole gaps, is reported too.
@@ -128,10 +128,10 @@ def waits_summary(runs: list[Run]) -> dict[str, Any]:
 
 def backoff_text() -> str:
     """The waiters' polling schedule as measured (read from the code, so the report never goes stale)."""
-    from fuel_health.waiters import Backoff
+    from fuel_health.clients.waiters import Backoff
 
     b = Backoff()
-    return f"{b.start:g} s x{b.factor:g}, capped at {b.cap:g} s (fuel_health/waiters.py)"
+    return f"{b.start:g} s x{b.factor:g}, capped at {b.cap:g} s (fuel_health/clients/waiters.py)"
 
 
 def medians(runs: list[Run]) -> dict[str, Any]:

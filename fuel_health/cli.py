@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from fuel_health import config as config_mod
-from fuel_health import ostf, selection
 from fuel_health.config import ClusterConfig, ConfigError
-from fuel_health.tags import deployment_tags
+from fuel_health.pytest_plugin import ostf, selection
+from fuel_health.pytest_plugin.tags import deployment_tags
 
 EXIT_OK, EXIT_UNHEALTHY, EXIT_INTERRUPTED, EXIT_CANNOT_RUN = 0, 1, 2, 3
 TESTS_DIR = Path(__file__).resolve().parent / "tests"
@@ -151,7 +151,7 @@ def pytest_argv(args: argparse.Namespace, run_id: str, junit: str, allure_dir: s
 # Entry-point autoload is off for the health run: every installed pytest plugin (schemathesis, hypothesis,
 # anyio, httpserver...) would be imported and assert-rewritten at each start, seconds of a sanity run.
 # The run loads exactly these (PYTEST_PLUGINS reaches xdist workers too, through the environment).
-_OWN_PLUGINS = ("fuel_health.plugin", "allure_pytest.plugin")
+_OWN_PLUGINS = ("fuel_health.pytest_plugin.plugin", "allure_pytest.plugin")
 
 
 def plugin_env(args: argparse.Namespace) -> dict[str, str]:
@@ -178,7 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the suite through pytest (only its own plugins); map pytest's exit code to ours."""
     import pytest
 
-    from fuel_health.resources import check_run_id, new_run_id
+    from fuel_health.clients.resources import check_run_id, new_run_id
 
     try:
         run_id = check_run_id(args.run_id) if args.run_id else new_run_id()
@@ -234,7 +234,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
     """Sweep resources left by runs, by run id or by prefix."""
-    from fuel_health import clients, resources
+    from fuel_health.clients import connections, resources
 
     # Usage first (exit 2, nothing loaded or contacted): an empty --prefix is an error, not the default.
     try:
@@ -252,8 +252,8 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     prefix = args.prefix if args.prefix is not None else cfg.resource_prefix
     pattern = resources.run_prefix(prefix, args.run_id) + ("" if args.run_id else "<run id>-")
-    clients.check_reachable(cfg, vcenter=False)  # one clear line if keystone is not there
-    conn = clients.openstack_connection(cfg)
+    connections.check_reachable(cfg, vcenter=False)  # one clear line if keystone is not there
+    conn = connections.openstack_connection(cfg)
     where = "every project" if args.all_projects else "this project"
     print(f"{'dry run: ' if args.dry_run else ''}sweeping resources named {pattern}<worker>-<kind>-<n> "
           f"in {where}")
@@ -300,7 +300,7 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the fuel-health command; returns the exit code."""
-    from fuel_health.clients import CannotRun
+    from fuel_health.clients.connections import CannotRun
 
     given = list(sys.argv[1:] if argv is None else argv)
     # The adapter's options are only needed to parse `serve` (or to print the help that lists them).

@@ -2,7 +2,7 @@
 
 Deliberately NOT a `str` subclass: a str subclass hands its real value to every library that does
 `"".join(...)`, `json.dumps(...)` or writes it to a log. Here the value leaves only through `reveal()`,
-which the client boundary (clients.py, nailgun.py) calls right where a connection is opened.
+which the client boundary (clients/connections.py, config/nailgun_client.py) calls right where a connection is opened.
 """
 
 from __future__ import annotations

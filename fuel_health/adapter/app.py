@@ -42,7 +42,7 @@ from fuel_health.adapter.schemas import (
     TestSetOut,
 )
 from fuel_health.adapter.settings import Settings
-from fuel_health.ostf import TEST_SETS
+from fuel_health.pytest_plugin.ostf import TEST_SETS
 
 log = logging.getLogger("fuel_health.adapter")
 PREFIXES = ("/v1", "/ostf/v1", "/ostf")  # /ostf/<x> is what Fuel UI asks (nginx maps it to /v1/<x>)

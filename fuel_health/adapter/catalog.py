@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 DISCOVERY_TIMEOUT = 120.0
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fuel_health import config as config_mod
-from fuel_health import selection
 from fuel_health.adapter.auth import caller_token  # the keystone token of the request (--auth keystone)
 from fuel_health.adapter.catalog import Catalog, Entry
 from fuel_health.config import ClusterConfig, ConfigError
-from fuel_health.ostf import TEST_SETS, TestSet
-from fuel_health.tags import deployment_tags
+from fuel_health.pytest_plugin import selection
+from fuel_health.pytest_plugin.ostf import TEST_SETS, TestSet
+from fuel_health.pytest_plugin.tags import deployment_tags
 
 NAILGUN_TTL = 15.0
 
@@ -142,7 +142,7 @@ class Clusters:
         found, _ = self.from_files()
         clusters = sorted(found.values(), key=lambda c: c.id)
         if self.nailgun_url:
-            from fuel_health.nailgun import NailgunClient
+            from fuel_health.config.nailgun_client import NailgunClient
 
             try:
                 client = NailgunClient(self.nailgun_url, token=caller_token() or self.nailgun_token)

@@ -1,7 +1,10 @@
 """The pytest side of the adapter: streams each test's status to the adapter's database as it goes.
 
-Loaded by fuel_health.plugin only when `--ostf-testrun-id N` is given (the database URL comes from
-`--ostf-db URL` or $OSTF_ADAPTER_DB_URL). Statuses: running, success, failure (an assertion, including
+A pytest plugin of its own: the adapter's runner loads it (`-p fuel_health.adapter.reporter`) into the pytest
+it starts, and it reports only when `--ostf-testrun-id N` is given (the database URL comes from `--ostf-db URL`
+or $OSTF_ADAPTER_DB_URL). It reads the run plugin's state (why a test was deselected) from `config.stash`;
+the run plugin knows nothing of it, so the layers point one way: adapter -> pytest plugin.
+Statuses: running, success, failure (an assertion, including
 `Step N failed`), error (anything else, or a failed cleanup), skipped; with message, step and seconds taken.
 A database problem is reported on stderr and never fails the run.
 """
@@ -17,12 +20,27 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
-from fuel_health import ostf
 from fuel_health.adapter import models as m
-from fuel_health.summary import failure_line
+from fuel_health.pytest_plugin import ostf
+from fuel_health.pytest_plugin.state import STATE
+from fuel_health.pytest_plugin.summary import failure_line
 
 DB_ENV = "OSTF_ADAPTER_DB_URL"
 _FINAL_OR_OFF = (m.STOPPED, m.DISABLED)  # never overwritten by a late report
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fuel-health-adapter", "fuel-health: reporting to the OSTF adapter's database")
+    group.addoption("--ostf-db", dest="fh_ostf_db", metavar="URL",
+                    help="OSTF adapter database to stream per-test status to; env OSTF_ADAPTER_DB_URL")
+    group.addoption("--ostf-testrun-id", dest="fh_ostf_testrun_id", type=int, metavar="N",
+                    help="the adapter's test run whose tests this run reports (fuel_health/adapter/reporter.py)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The controller reports; xdist workers' results reach it through pytest_runtest_logreport.
+    if config.option.fh_ostf_testrun_id is not None and not hasattr(config, "workerinput"):
+        register(config)
 
 
 def register(config: pytest.Config) -> None:
@@ -67,8 +85,6 @@ class Reporter:
                 self.items.setdefault(meta.id, []).append(item.nodeid)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        from fuel_health.plugin import STATE
-
         reasons = self.config.stash[STATE].deselected
         for item in items:
             meta = ostf.meta_of(getattr(item, "function", None))

@@ -24,7 +24,6 @@ import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from fuel_health import resources
 from fuel_health.adapter import models as m
 from fuel_health.adapter.auth import caller_token
 from fuel_health.adapter.catalog import Catalog, CatalogSource, Entry
@@ -32,11 +31,14 @@ from fuel_health.adapter.clusters import Cluster
 from fuel_health.adapter.reporter import DB_ENV  # how pytest gets the database URL (kept out of `ps`)
 from fuel_health.adapter.schemas import OsCreds
 from fuel_health.adapter.settings import Settings
+from fuel_health.clients import resources
 from fuel_health.config import ClusterConfig
 
 log = logging.getLogger("fuel_health.adapter")
 # No cache files in the checkout; dev-only plugins that cost over a second of start-up (hypothesis, schemathesis).
 _QUIET_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest")
+# The adapter's own pytest plugin, which streams each test's status to its database (the run plugin never loads it).
+_REPORTER = ("-p", "fuel_health.adapter.reporter")
 _CANNOT_RUN = "fuel-health: cannot run:"  # the plugin's one line when the cloud or the config is wrong
 _REASON_PREFIXES = ("INTERNALERROR>", "ERROR: ", "E   ")
 
@@ -290,7 +292,7 @@ class Runner:
             return
         st = self.settings
         st.log_dir.mkdir(parents=True, exist_ok=True)
-        argv = [st.python, "-m", "pytest", *nodeids, *_QUIET_PLUGINS, "--rootdir", str(self.catalog.root),
+        argv = [st.python, "-m", "pytest", *nodeids, *_QUIET_PLUGINS, *_REPORTER, "--rootdir", str(self.catalog.root),
                 "--tb=short", "-rfE", "--set", testset, "--run-id", hex_id, "--ostf-testrun-id", str(run_id),
                 "--junitxml", str(st.log_dir / f"testrun-{run_id}-{hex_id}.xml"),
                 *cluster.pytest_args, *st.pytest_args]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fuel_health.adapter.models import MAX_ID
-from fuel_health.ostf import TEST_SETS
+from fuel_health.pytest_plugin.ostf import TEST_SETS
 
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 SetId = Literal[tuple(TEST_SETS)]  # type: ignore[valid-type]  # fuel-ostf's fixed set ids

@@ -9,6 +9,7 @@ Schema: docs/cluster-config.md (the contract with the local lab, which writes th
   file.py     the file loader (bounded YAML)
   env.py      env/CLI overrides of single keys
   nailgun.py  the Nailgun loader (a Fuel environment, vmware_attributes as is); imported when used
+  nailgun_client.py  the Nailgun REST client (the loader's, the adapter's and the system tests')
   sources.py  which source wins, then the overrides; `show`
 
 Every problem raises ConfigError with ONE line: `<key path>: <what is wrong> (<what to do>)`.

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from fuel_health.config.model import ClusterConfig
+from fuel_health.config.nailgun_client import NailgunClient, ca_bundle
 from fuel_health.config.schema import STORAGE_KEYS, build
-from fuel_health.nailgun import NailgunClient, ca_bundle
 from fuel_health.secret import Secret
 
 

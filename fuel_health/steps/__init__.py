@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from fuel_health.context import RunContext
+    from fuel_health.clients.context import RunContext
 
 T = TypeVar("T")
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from openstack import exceptions as os_exc
 
-from fuel_health import clients, request_ids, waiters
+from fuel_health.clients import connections, request_ids, waiters
+from fuel_health.clients.context import RunContext, Shared
 from fuel_health.config import Zone
-from fuel_health.context import RunContext, Shared
 from fuel_health.steps import http_error
 from fuel_health.steps import image as image_steps
 
@@ -39,7 +39,7 @@ def check_zone_endpoint(ctx: RunContext, zone: Zone, what: str = "an instance", 
     """Refuse to create in a vCenter zone when the preflight found that zone's own vCenter down: nothing made
     there could be built, and nothing could be deleted again (cinder-vmdk's delete needs vCenter too: the
     volume would stay behind in error_deleting). Other zones, their vCenters up, go on."""
-    down = ctx.down.get(clients.vcenter_endpoint(zone.vcenter)) if zone.vcenter is not None else None
+    down = ctx.down.get(connections.vcenter_endpoint(zone.vcenter)) if zone.vcenter is not None else None
     if down:
         raise AssertionError(f"{down}: {what} in zone {zone.zone} can be neither built nor deleted without it, "
                              f"so none is {done}")

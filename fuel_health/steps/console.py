@@ -14,7 +14,7 @@ from typing import Any
 
 from openstack import exceptions as os_exc
 
-from fuel_health.context import RunContext
+from fuel_health.clients.context import RunContext
 from fuel_health.steps import compute
 
 # What a guest kernel prints when it cannot go on: named as the failure, whatever pattern was awaited.

@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from fuel_health import clients
+from fuel_health.clients import connections
+from fuel_health.clients.context import RunContext
 from fuel_health.config import ClusterConfig, Node
-from fuel_health.context import RunContext
 from fuel_health.steps import nodes
 
 RABBITMQCTL = "/usr/sbin/rabbitmqctl"
@@ -205,7 +205,7 @@ class Owner:
 
 def _tool(cfg: ClusterConfig, node: Node, path: str) -> str:
     """A node's tool lives under its root (the lab's controller has its own rabbitmqctl there)."""
-    return clients.node_path(cfg, node, path) if node.root not in ("", "/") else path
+    return connections.node_path(cfg, node, path) if node.root not in ("", "/") else path
 
 
 def _table(stdout: str, columns: int) -> list[list[str]]:
@@ -218,7 +218,7 @@ def queue_consumers(ctx: RunContext, vhost: str, queues: set[str]) -> dict[str, 
     """The consumers of each queue, as the peer address/port of their connection, asked on a controller."""
     errors = []
     for node in ctx.cfg.nodes_with_role("controller"):
-        host, ctl = clients.node_host(ctx.cfg, node), _tool(ctx.cfg, node, RABBITMQCTL)
+        host, ctl = connections.node_host(ctx.cfg, node), _tool(ctx.cfg, node, RABBITMQCTL)
         # Three rabbitmqctl runs, each mostly its own Erlang VM start-up (about 0.5 s): at once, not one by one.
         with ThreadPoolExecutor(3) as pool:
             runs = list(pool.map(lambda args, run=host.run: run(*args), [
@@ -251,7 +251,7 @@ def socket_pids(users: str) -> list[int]:
 
 def socket_owners(ctx: RunContext, node: Node, service: str, peers: set[Peer]) -> dict[Peer, Owner]:
     """Which of the peers are sockets of the service's processes on this node."""
-    host = clients.node_host(ctx.cfg, node)
+    host = connections.node_host(ctx.cfg, node)
     ss = host.run("ss -tnp state established")  # no -H: iproute2 3.12 (Ubuntu 14.04) lacks it
     if ss.rc != 0:
         raise AssertionError(f"{node.name}: `ss -tnp` failed (rc {ss.rc}): {' '.join(ss.stderr.split())[:200]}")

@@ -29,10 +29,10 @@ from typing import Any
 import pytest
 from openstack import exceptions as os_exc
 
-from fuel_health import metrics, request_ids, waiters
+from fuel_health.clients import metrics, request_ids, waiters
+from fuel_health.clients.context import RunContext, Shared
+from fuel_health.clients.resources import Cleanup
 from fuel_health.config import ClusterConfig, Zone
-from fuel_health.context import RunContext, Shared
-from fuel_health.resources import Cleanup
 from fuel_health.steps import compute, http_error, volume, zones
 from fuel_health.steps import image as image_steps
 from fuel_health.steps.zones import ComputeCase

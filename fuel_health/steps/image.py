@@ -7,7 +7,7 @@ from typing import Any
 
 from openstack import exceptions as os_exc
 
-from fuel_health.context import RunContext
+from fuel_health.clients.context import RunContext
 
 
 def find(ctx: RunContext, name: str) -> Any:

@@ -1,4 +1,4 @@
-"""Node steps (testinfra through fuel_health.clients): read a service's config as the service does, check it.
+"""Node steps (testinfra through clients.connections): read a service's config as the service does, check it.
 
 A service reads several files, later ones winning (oslo.config's --config-file order). Fuel's layout:
 nova-api reads nova.conf; a KVM or vcenter-compute node's nova-compute adds nova-compute.conf; a vCenter
@@ -12,9 +12,9 @@ import configparser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from fuel_health import clients
+from fuel_health.clients import connections
+from fuel_health.clients.context import RunContext
 from fuel_health.config import CONTROLLERS, ClusterConfig, Node, NovaCompute, VCenter, Zone
-from fuel_health.context import RunContext
 
 NOVA_CONF = "/etc/nova/nova.conf"
 NOVA_COMPUTE_CONF = "/etc/nova/nova-compute.conf"
@@ -119,11 +119,11 @@ def read(ctx: RunContext, node: Node, main: str, *extra: str) -> ServiceConfig:
     """Read a service's config files on a node: main must exist, the extra ones are read when present."""
     parsed = []
     for i, path in enumerate((main, *extra)):
-        f = clients.node_file(ctx.cfg, node, path)
+        f = connections.node_file(ctx.cfg, node, path)
         if not f.exists:
             if i == 0:
                 raise AssertionError(f"{node.name}: {path} not found (looked at "
-                                     f"{clients.node_path(ctx.cfg, node, path)} via {node.host})")
+                                     f"{connections.node_path(ctx.cfg, node, path)} via {node.host})")
             continue
         parser = configparser.ConfigParser(strict=False, interpolation=None, default_section=_NO_DEFAULT_SECTION)
         try:
@@ -302,7 +302,7 @@ def pacemaker_locate(ctx: RunContext, resource: str) -> list[str]:
     """Return where pacemaker runs the resource, asking the controllers in turn until one answers."""
     errors = []
     for node in ctx.cfg.nodes_with_role("controller"):
-        result = clients.node_host(ctx.cfg, node).run("crm_resource --resource %s --locate", resource)
+        result = connections.node_host(ctx.cfg, node).run("crm_resource --resource %s --locate", resource)
         if result.rc == 0:
             return parse_locate(result.stdout)
         errors.append(f"{node.name}: rc {result.rc}: {' '.join((result.stderr or result.stdout).split())[:200]}")

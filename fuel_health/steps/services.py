@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fuel_health.clients.context import RunContext
 from fuel_health.config import Zone
-from fuel_health.context import RunContext
 from fuel_health.steps.compute import HYPERVISOR_TYPES
 
 # Who puts a zone's cinder-volume where: the hint for a volume zone that does not match its compute zone.

@@ -6,9 +6,9 @@ import re
 import ssl
 from typing import Any
 
-from fuel_health import clients
+from fuel_health.clients import connections
+from fuel_health.clients.context import RunContext
 from fuel_health.config import NovaCompute, VCenter
-from fuel_health.context import RunContext
 from fuel_health.steps import compute
 from fuel_health.steps import volume as volume_steps
 
@@ -48,7 +48,7 @@ def session(ctx: RunContext, vc: VCenter | None = None) -> Any:
     the connect timeout in every check; a failed login says what to fix.
     """
     vc = _vc(ctx, vc)
-    down = ctx.down.get(clients.vcenter_endpoint(vc))
+    down = ctx.down.get(connections.vcenter_endpoint(vc))
     if down:
         raise AssertionError(f"{down}: this check needs it (found by the preflight)")
     try:
@@ -61,7 +61,7 @@ def session(ctx: RunContext, vc: VCenter | None = None) -> Any:
 def login(ctx: RunContext, vc: VCenter | None = None) -> Any:
     """Log in to vCenter with the configured credentials (a fresh session, closed again); return its `about`."""
     try:
-        with clients.vcenter_session(ctx.cfg, vc=_vc(ctx, vc)) as si:
+        with connections.vcenter_session(ctx.cfg, vc=_vc(ctx, vc)) as si:
             return si.content.about
     except Exception as exc:
         raise AssertionError(_login_problem(ctx, exc, vc)) from exc

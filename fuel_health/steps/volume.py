@@ -8,9 +8,9 @@ from typing import Any
 
 from openstack import exceptions as os_exc
 
-from fuel_health import request_ids, waiters
+from fuel_health.clients import request_ids, waiters
+from fuel_health.clients.context import RunContext, Shared
 from fuel_health.config import Zone
-from fuel_health.context import RunContext, Shared
 from fuel_health.steps import compute, http_error
 
 SIZE_GB = 1

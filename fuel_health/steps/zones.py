@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from itertools import permutations
 from typing import Any
 
+from fuel_health.clients.context import Shared
 from fuel_health.config import ClusterConfig, NovaCompute, VCenter, Zone
-from fuel_health.context import Shared
-from fuel_health.params import Source
+from fuel_health.pytest_plugin.params import Source
 from fuel_health.steps import compute, volume
 
 

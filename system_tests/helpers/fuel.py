@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import requests
 
 from fuel_health import fixture_data
-from fuel_health.nailgun import NailgunClient, NailgunError
+from fuel_health.config.nailgun_client import NailgunClient, NailgunError
 from system_tests.helpers import ostf_results, roles, vmware
 from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.devops import DevopsEnv
@@ -313,7 +313,7 @@ class FuelDeployment(Deployment):
         storage.volumes_vmdk is not sent: no Fuel release has it (fuel-web 6.1-9.0 nailgun/nailgun/fixtures/
         openstack.yaml; removed by "Remove VMware vCenter settings out of the Settings tab"), Nailgun would
         store it without effect. VMDK volumes come with use_vcenter and the cinder-vmware nodes (fuel-library
-        9.0 openstack_tasks/manifests/roles/cinder.pp:100), as fuel_health/nailgun.py reads them back."""
+        9.0 openstack_tasks/manifests/roles/cinder.pp:100), as fuel_health/config/nailgun_client.py reads them back."""
         settings = {g: {k: v for k, v in items.items() if (g, k) not in NOT_NAILGUN_SETTINGS}
                     for g, items in settings.items()}
         settings = {g: items for g, items in settings.items() if items}

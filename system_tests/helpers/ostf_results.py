@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fuel_health import ostf
-from fuel_health.ostf import TEST_SETS
+from fuel_health.pytest_plugin import ostf
+from fuel_health.pytest_plugin.ostf import TEST_SETS
 from system_tests.helpers.errors import OstfError
 
 FAILED = frozenset({"failure", "error"})

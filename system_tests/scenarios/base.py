@@ -100,7 +100,7 @@ def vmdk_volume_tests(test_sets: Collection[str], vcenter_zones: int = 1) -> lis
     With volumes_vmdk on and no cinder-vmdk node yet (6.1-8.0 before add_cinder_vmdk_ha: the setting cannot wait
     for the nodes), the vCenter zone has no cinder-volume: these fail, on Fuel as on the lab. Counting a test the
     cloud does not run would raise fuel-qa's should_fail above what can fail."""
-    from fuel_health import ostf, tags
+    from fuel_health.pytest_plugin import ostf, tags
 
     return [m.id for m in ostf.discover() if m.test_set in test_sets
             and frozenset({"volumes_vmdk"}) in tags.parse(m.tags)

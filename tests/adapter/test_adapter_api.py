@@ -118,7 +118,7 @@ def test_a_new_test_module_is_served_without_a_restart(serve, fake_config, tmp_p
     assert len(server.ok("GET", "/v1/tests/7")) == 5
 
     (suite / "sanity" / "test_new.py").write_text(
-        "from fuel_health import ostf\n\n\n@ostf.scenario(title='New check', steps=['Do it'])\n"
+        "from fuel_health.pytest_plugin import ostf\n\n\n@ostf.scenario(title='New check', steps=['Do it'])\n"
         "def test_new(step):\n    pass\n")
     run = server.post_run("sanity", tests=["ostf_fake.sanity.test_new.test_new"])
 

@@ -73,7 +73,7 @@ def test_fuel_ui_run_then_restart_with_a_new_check(serve, fake_config, tmp_path)
     assert statuses(first) == {"test_keystone": "success", "test_attach": "disabled"}
 
     (suite / "sanity" / "test_new.py").write_text(
-        "from fuel_health import ostf\n\n\n@ostf.scenario(title='New check', steps=['Do it'])\n"
+        "from fuel_health.pytest_plugin import ostf\n\n\n@ostf.scenario(title='New check', steps=['Do it'])\n"
         "def test_new(step):\n    pass\n")
     ui.open_tab()
     ui.tests.append({"id": f"{SANITY}.test_gone", "testset": "sanity"})  # checked before it was removed

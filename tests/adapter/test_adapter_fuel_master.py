@@ -22,8 +22,8 @@ from adapter_harness import free_port, statuses
 from ostf_clients import ClientError, FuelQa, FuelUi
 from test_adapter_lab import lab  # noqa: F401  (the fixture: the lab's config, once it answers)
 
-from fuel_health import clients, resources
 from fuel_health import config as config_mod
+from fuel_health.clients import connections, resources
 from fuel_health.config import ClusterConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
@@ -101,7 +101,7 @@ def _clouds(cfg: ClusterConfig) -> tuple[str, Path]:
 @pytest.fixture
 def token(lab: ClusterConfig) -> str:  # noqa: F811
     """A keystone token of the lab's admin, as Fuel UI and fuel-qa get theirs from Fuel's keystone."""
-    conn = clients.openstack_connection(lab)
+    conn = connections.openstack_connection(lab)
     try:
         return conn.session.get_token()
     finally:
@@ -196,7 +196,7 @@ def test_fuel_ui_run_restart_with_an_unseen_check_and_stop_while_finishing(maste
     assert [r["id"] for r in answer] == [r["id"] for r in stale]
     if done["status"] == "finished" and "stopped" not in statuses(done).values():
         pytest.fail(f"smoke finished before the stop reached it: {statuses(done)}", pytrace=False)
-    conn = clients.openstack_connection(lab)
+    conn = connections.openstack_connection(lab)
     try:
         assert resources.sweep(conn, lab.resource_prefix, done["meta"]["run_id"], dry_run=True) == []
     finally:

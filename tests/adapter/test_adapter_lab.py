@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from adapter_harness import statuses
 
-from fuel_health import clients, resources
 from fuel_health import config as config_mod
+from fuel_health.clients import connections, resources
 from fuel_health.config import ClusterConfig, ConfigError
 
 TESTS_DIR = Path(__file__).resolve().parents[2] / "fuel_health" / "tests"
@@ -32,8 +32,8 @@ def lab() -> ClusterConfig:
         pytest.skip(f"the local lab is not set up ({path} missing: make lab-up)")
     cfg = config_mod.load(path)
     try:
-        clients.check_reachable(cfg)
-    except (clients.CannotRun, ConfigError) as exc:
+        connections.check_reachable(cfg)
+    except (connections.CannotRun, ConfigError) as exc:
         pytest.skip(f"the local lab is not reachable: {exc}")
     return cfg
 
@@ -80,7 +80,7 @@ def test_sanity_through_the_adapter_matches_a_direct_run(serve, lab, db_url, tmp
 
 def test_stopping_a_smoke_run_leaves_nothing_in_the_cloud(serve, lab):
     server = serve(tests_dir=None)
-    conn = clients.openstack_connection(lab)
+    conn = connections.openstack_connection(lab)
     run = server.post_run("smoke", cluster_id=lab.cluster.id)
     prefix = resources.run_prefix(lab.resource_prefix, run["meta"]["run_id"])
 

@@ -303,5 +303,5 @@ def test_healthy_lab_is_green_ten_times_in_a_row(lab, tmp_path):
 
 
 def _one_line(text: str) -> str:
-    text = text.replace("fuel_health.ostf.StepFailed: ", "").splitlines()[0] if text else ""
+    text = text.replace("fuel_health.pytest_plugin.ostf.StepFailed: ", "").splitlines()[0] if text else ""
     return text[:240] + ("..." if len(text) > 240 else "")

@@ -14,7 +14,7 @@ import yaml
 from cloud import connect, named
 from suite_run import FUEL_HEALTH, parse_junit, run_suite
 
-from fuel_health.resources import new_run_id
+from fuel_health.clients.resources import new_run_id
 
 VC_SMOKE = "smoke.vcenter.test_instance_volume.test_vcenter_instance_with_volume"
 

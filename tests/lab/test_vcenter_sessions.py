@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from devops_envs.local import vcsim_build
-from fuel_health import clients, config
-from fuel_health.context import RunContext
-from fuel_health.resources import Cleanup, ResourceNames
+from fuel_health import config
+from fuel_health.clients import connections
+from fuel_health.clients.context import RunContext
+from fuel_health.clients.resources import Cleanup, ResourceNames
 from fuel_health.steps import compute, vcenter, zones
 
 # Per zone: az_name, port, user, password, its clusters.
@@ -100,7 +101,7 @@ def _sessions_of(port: int, user: str, password: str) -> list[str]:
         Disconnect(si)
 
 
-def _ctx(cfg: config.ClusterConfig, sessions: clients.VCenterSessions, down: dict[str, str] | None = None
+def _ctx(cfg: config.ClusterConfig, sessions: connections.VCenterSessions, down: dict[str, str] | None = None
          ) -> RunContext:
     # What the plugin's ctx fixture builds: the first zone's session is the `vcenter` fixture, taken from the
     # same per-zone sessions.
@@ -115,7 +116,7 @@ def test_each_zone_logs_in_once_per_worker_however_many_checks(simulators: None)
     """Every cluster and datastore check of the second zone logged in anew (only the first zone's session was
     the worker's): with three rounds of checks over three clusters that was six logins to vc_west's vCenter."""
     cfg = config.build(_raw({az: port for az, port, *_ in ZONES}))
-    sessions = clients.VCenterSessions(cfg)
+    sessions = connections.VCenterSessions(cfg)
     ctx = _ctx(cfg, sessions)
     cases = [case for _, case in zones.clusters(cfg)]
     assert [(c.zone.zone, c.nova_compute.vsphere_cluster) for c in cases] == [
@@ -141,16 +142,16 @@ def test_the_preflight_finds_the_second_zones_vcenter_down_and_nothing_logs_in_t
                                                                                      monkeypatch) -> None:
     """vc_west's vCenter down (nothing on its port), vc_east's up: only vc_west is down, its checks fail naming
     it without a login attempt, and nothing is created in its zone; vc_east goes on."""
-    monkeypatch.setattr(clients, "_keystone_login", lambda cfg, timeout: ("keystone (not under test)", None))
+    monkeypatch.setattr(connections, "_keystone_login", lambda cfg, timeout: ("keystone (not under test)", None))
     cfg = config.build(_raw({"vc_east": ZONES[0][1], "vc_west": NOTHING_LISTENS}))
 
-    found = clients.preflight(cfg, timeout=5)
+    found = connections.preflight(cfg, timeout=5)
 
     assert list(found.down) == ["vcenter:vc_west"]
     assert found.down["vcenter:vc_west"].startswith(f"vCenter at 127.0.0.1:{NOTHING_LISTENS} is unreachable: ")
     assert any(line.startswith(f"vCenter 127.0.0.1:{ZONES[0][1]} (zone vc_east) OK") for line in found.lines)
 
-    sessions = clients.VCenterSessions(cfg)
+    sessions = connections.VCenterSessions(cfg)
     ctx = _ctx(cfg, sessions, found.down)
     east, west = cfg.zone_named("vc_east"), cfg.zone_named("vc_west")
     assert west.vcenter is not None and east.vcenter is not None

@@ -18,8 +18,9 @@ import yaml
 from openstack import exceptions as os_exc
 from security_helpers import FUEL_HEALTH
 
-from fuel_health import cli, resources
-from fuel_health.resources import new_run_id
+from fuel_health import cli
+from fuel_health.clients import resources
+from fuel_health.clients.resources import new_run_id
 
 PREFIX = "secsweep"
 

@@ -26,8 +26,8 @@ from security_helpers import FUEL_HEALTH
 from test_loader import GOOD
 
 from fuel_health import config as config_mod
-from fuel_health import nailgun
 from fuel_health.config import ConfigError
+from fuel_health.config import nailgun_client as nailgun
 from fuel_health.secret import Secret
 
 TOKEN = "tok-0123456789abcdef"

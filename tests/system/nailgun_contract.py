@@ -17,8 +17,8 @@ from typing import Any
 from werkzeug import Request, Response
 
 from fuel_health import fixture_data
-from fuel_health import ostf as suite
-from fuel_health import tags as tag_rules
+from fuel_health.pytest_plugin import ostf as suite
+from fuel_health.pytest_plugin import tags as tag_rules
 
 TOKEN = "gAAAA-fuel-token"
 MACS = {f"slave-0{i}": f"64:52:00:00:00:0{i}" for i in range(1, 7)}
@@ -431,7 +431,8 @@ class FakeFuelMaster:
     # --- OSTF (fuel-library services.conf.erb: nginx `location ~ ^/ostf/(.*)` -> adapter /v1/$1) ---
 
     def cluster_tags(self, cid: int) -> set[str]:
-        """The deployment tags the adapter derives from Nailgun (fuel_health/tags.py), from this double's state."""
+        """The deployment tags the adapter derives from Nailgun (fuel_health/pytest_plugin/tags.py), from this double's
+        state."""
         roles = [r for n in self.cluster_nodes(cid) if n["status"] == "ready" for r in n["roles"]]
         out = {"ha", self.clusters[cid]["net_provider"], str(self.setting("common", "libvirt_type"))}
         out |= {k for k in ("volumes_lvm", "volumes_ceph", "images_vcenter") if self.setting("storage", k)}

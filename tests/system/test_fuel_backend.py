@@ -17,7 +17,7 @@ from devops_double import RecordedEnvironment
 from nailgun_contract import MACS, TOKEN, FakeFuelMaster
 
 from fuel_health import fixture_data
-from fuel_health.nailgun import NailgunClient
+from fuel_health.config.nailgun_client import NailgunClient
 from system_tests import runner
 from system_tests.helpers import vmware
 from system_tests.helpers.devops import FuelDevopsEnv

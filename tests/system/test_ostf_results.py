@@ -17,7 +17,8 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
  <properties><property name="ostf_id" value="fuel_health.tests.smoke.vcenter.test_volume.test_attach_vmdk"/>
   <property name="test_set" value="smoke"/><property name="hypervisor" value="vcenter"/>
   <property name="step" value="2"/></properties>
- <failure message="fuel_health.ostf.StepFailed: Step 2 failed: Attach: timeout">traceback</failure></testcase>
+ <failure message="fuel_health.pytest_plugin.ostf.StepFailed: Step 2 failed: Attach: timeout"
+  >traceback</failure></testcase>
 <testcase classname="fuel_health.tests.sanity.test_api" name="test_services" time="0.2">
  <properties><property name="ostf_id" value="fuel_health.tests.sanity.test_api.test_services"/>
   <property name="test_set" value="sanity"/><property name="hypervisor" value="any"/></properties>
@@ -51,7 +52,7 @@ def test_junit_outcomes_use_ostf_statuses_and_the_plugin_properties(tmp_path):
     got = [(t.id.rsplit(".", 1)[-1], t.test_set, t.status, t.hypervisor) for t in result.tests]
     assert got == [("test_boot", "smoke", "success", "kvm"), ("test_attach_vmdk", "smoke", "failure", "vcenter"),
                    ("test_services", "sanity", "error", None), ("test_refused", "smoke", "skipped", "both")]
-    assert result.tests[1].message == "fuel_health.ostf.StepFailed: Step 2 failed: Attach: timeout"
+    assert result.tests[1].message == "fuel_health.pytest_plugin.ostf.StepFailed: Step 2 failed: Attach: timeout"
     assert result.summary() == "4 tests: 1 error, 1 failure, 1 skipped, 1 success"
     assert [t.name for t in result.ran({"vcenter"}, keyword="vmdk")] == ["test_attach_vmdk"]
     assert result.ran({"both"}) == []  # skipped is not "ran"

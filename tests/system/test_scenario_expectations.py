@@ -2,7 +2,7 @@
 
 At each step of the chain the lab's suite config is written the way Lab.write_suite_config writes it, for the
 topology a recording Lab double reaches (no process starts; the Lab object only writes files to tmp_path),
-and the suite's own applicability rule (fuel_health.selection) says which tests would run."""
+and the suite's own applicability rule (fuel_health.pytest_plugin.selection) says which tests would run."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 
 from devops_envs.local.lab import Lab
 from devops_envs.local.paths import LabPaths
-from fuel_health import config, fixture_data, ostf, selection
-from fuel_health.tags import deployment_tags
+from fuel_health import config, fixture_data
+from fuel_health.pytest_plugin import ostf, selection
+from fuel_health.pytest_plugin.tags import deployment_tags
 from system_tests.helpers import vmware
 from system_tests.helpers.local import LocalDeployment
 from system_tests.helpers.ostf_results import OstfResult, OstfTest

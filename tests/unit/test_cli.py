@@ -119,7 +119,7 @@ def test_the_health_run_loads_only_its_own_plugins(tmp_path):
                           str(tmp_path)], env={**__import__("os").environ, **env}, capture_output=True, text=True,
                          cwd=tmp_path)
     loaded = "\n".join(line for line in (out.stdout + out.stderr).splitlines() if line.startswith("PLUGIN registered"))
-    assert "fuel_health/plugin.py" in loaded and "allure_pytest/plugin.py" in loaded
+    assert "fuel_health/pytest_plugin/plugin.py" in loaded and "allure_pytest/plugin.py" in loaded
     for dev_tool in ("schemathesis", "hypothesis", "anyio", "pytest_httpserver", "xdist"):
         assert dev_tool not in loaded
 

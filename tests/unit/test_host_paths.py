@@ -3,7 +3,7 @@ naming zone and host; the paths behind them run at once in a bounded pool (steps
 
 from __future__ import annotations
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import hosts
 from tests.unit.test_zone_cases import _four_zones, cases, collected
 
@@ -50,7 +50,7 @@ def test_the_per_host_checks_have_as_many_steps_as_their_paths():
 
 
 def test_a_paths_calls_and_waits_count_to_its_own_case():
-    from fuel_health import metrics
+    from fuel_health.clients import metrics
 
     other = metrics.Tally()
     other.calls["POST :8774"] += 2

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from fuel_health import nailgun
 from fuel_health.config import nailgun as nailgun_loader
-from fuel_health.tags import deployment_tags
+from fuel_health.config import nailgun_client as nailgun
+from fuel_health.pytest_plugin.tags import deployment_tags
 
 TOKEN = "gAAAA-nailgun-token"
 

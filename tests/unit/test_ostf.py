@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
-from fuel_health import ostf
-from fuel_health.ostf import OstfMetadataError, StepFailed, StepRunner
+from fuel_health.pytest_plugin import ostf
+from fuel_health.pytest_plugin.ostf import OstfMetadataError, StepFailed, StepRunner
 
 
 def declare(module: str = "pkg.tests.smoke.kvm.test_x", **kw):

@@ -11,7 +11,7 @@ import pytest
 SUITE = '''
 from pathlib import Path
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 MARKS = Path({marks!r})
 
@@ -126,7 +126,7 @@ def test_asking_for_checks_without_any_config_exits_3(pytester, suite):
 
 
 DOWN_SUITE = '''
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 
 @ostf.scenario(title="Nova answers", steps=["List servers"], tags="kvm | qemu", hypervisor="kvm")
@@ -206,7 +206,7 @@ import os
 import signal
 from pathlib import Path
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 
 @ostf.scenario(title="Interrupted", steps=["Create", "Wait"])
@@ -250,7 +250,7 @@ def test_allure_results_carry_the_metadata_and_numbered_steps(pytester, suite, k
 
 
 NONE_SUITE = '''
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 
 
 @ostf.scenario(title="Each node", steps=["Read"], tags="kvm | qemu")

@@ -8,8 +8,8 @@ from types import SimpleNamespace as NS
 import pytest
 from openstack import exceptions as os_exc
 
-from fuel_health import resources
-from fuel_health.resources import Cleanup, CleanupFailed, ResourceNames
+from fuel_health.clients import resources
+from fuel_health.clients.resources import Cleanup, CleanupFailed, ResourceNames
 
 RUN = "3fa2c01b"
 

@@ -11,9 +11,11 @@ import pytest
 import requests
 from openstack import exceptions as os_exc
 
-from fuel_health import config, params, waiters
-from fuel_health.context import RunContext, Shared
-from fuel_health.resources import Cleanup, ResourceNames
+from fuel_health import config
+from fuel_health.clients import waiters
+from fuel_health.clients.context import RunContext, Shared
+from fuel_health.clients.resources import Cleanup, ResourceNames
+from fuel_health.pytest_plugin import params
 from fuel_health.steps import compute, nodes, services, vcenter, volume
 
 
@@ -280,7 +282,7 @@ class SchedulingCompute(FakeCompute):
 
 
 def run_vmdk_in_kvm_check(api: SchedulingCompute, dual_raw) -> None:
-    from fuel_health import ostf
+    from fuel_health.pytest_plugin import ostf
     from fuel_health.tests.smoke.cross_zone import test_vmdk_image_in_kvm_zone as check
 
     conn = NS(compute=api, block_storage=FakeVolumes(), image=api)

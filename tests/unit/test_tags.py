@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fuel_health import config
-from fuel_health.tags import TagExpressionError, deployment_tags, explain, matches, parse
+from fuel_health.pytest_plugin.tags import TagExpressionError, deployment_tags, explain, matches, parse
 
 
 def test_kvm_only_cluster(kvm_raw):

@@ -10,7 +10,7 @@ import pytest
 import requests
 from openstack import exceptions as os_exc
 
-from fuel_health import request_ids, waiters
+from fuel_health.clients import request_ids, waiters
 
 
 class FakeClock:

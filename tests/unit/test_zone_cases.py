@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from fuel_health import cli, config
-from fuel_health.context import RunContext
-from fuel_health.resources import Cleanup, ResourceNames
+from fuel_health.clients.context import RunContext
+from fuel_health.clients.resources import Cleanup, ResourceNames
 from fuel_health.steps import nodes, services, vcenter, zones
 
 
@@ -108,8 +108,8 @@ def test_a_cluster_is_looked_up_in_its_own_zones_vcenter(dual_raw, monkeypatch):
         yield NS(content=NS(rootFolder=NS(childEntity=[])))  # no datacenter: the lookup fails naming the vCenter
         logins.append(("logout", vc.host))
 
-    monkeypatch.setattr(vcenter.clients, "vcenter_session", session)
-    sessions = vcenter.clients.VCenterSessions(cfg)
+    monkeypatch.setattr(vcenter.connections, "vcenter_session", session)
+    sessions = vcenter.connections.VCenterSessions(cfg)
     ctx = RunContext(cfg=cfg, tags=frozenset(), run_id="3fa2c01b", names=ResourceNames("ostf", "3fa2c01b"),
                      cleanup=Cleanup(), connect=lambda: None, connect_vcenter=lambda: first,
                      connect_vcenters=lambda: sessions)

@@ -1,6 +1,6 @@
 """cinder-vmdk nodes run cinder's VMDK driver."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import nodes
 
 

@@ -1,6 +1,6 @@
 """All cinder-vmdk nodes share one host name."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import nodes
 
 

@@ -1,6 +1,6 @@
 """cross_az_attach is off wherever nova decides about attaching volumes."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import nodes
 
 

@@ -1,6 +1,6 @@
 """KVM computes use the cluster's libvirt_type."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import nodes
 
 

@@ -1,6 +1,6 @@
 """A vCenter nova-compute on controllers runs exactly once, under pacemaker."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import nodes
 
 

@@ -1,6 +1,6 @@
 """The vCenter nova-compute registers as <az_name>-<service_name>, in every vCenter zone."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import nodes
 
 

@@ -1,6 +1,6 @@
 """cinder-volume's zone is the nova zone of its hypervisor."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import nodes
 
 

@@ -1,6 +1,6 @@
 """Each node reaches RabbitMQ and MariaDB with the settings its services really use."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import ha, nodes
 
 

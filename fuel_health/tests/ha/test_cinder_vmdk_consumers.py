@@ -1,6 +1,6 @@
 """Both cinder-vmdk nodes really serve the pair: each consumes the pair's RPC queue."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import ha, nodes
 
 

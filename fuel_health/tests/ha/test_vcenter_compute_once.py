@@ -1,6 +1,6 @@
 """The vCenter nova-compute of each vSphere cluster runs exactly once."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import ha, nodes
 
 

@@ -1,6 +1,6 @@
 """The cinder-vmdk nodes of an HA pair act as ONE cinder-volume service."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import services
 
 

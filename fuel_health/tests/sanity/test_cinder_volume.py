@@ -1,6 +1,6 @@
 """cinder-volume is up in each hypervisor zone's volume zone, zone by zone: one case each."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import services, zones
 
 

@@ -1,6 +1,6 @@
 """The control services every request passes through are up: without them nothing is scheduled or built."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import services
 
 

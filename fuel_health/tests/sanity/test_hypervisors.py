@@ -1,6 +1,6 @@
 """Each zone's computes report the hypervisor type of that zone, zone by zone: one case each."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import services, zones
 
 

@@ -1,6 +1,6 @@
 """Each zone's test image is in glance, active, fit for the zone's hypervisor: one case per zone."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import image, zones
 
 

@@ -1,6 +1,6 @@
 """nova-compute is up for each host (KVM) and each vSphere cluster (vCenter), zone by zone: one case each."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import services, zones
 
 

@@ -1,6 +1,6 @@
 """Compute and volume availability zones match, zone by zone (cross_az_attach is off): one case each."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import services, zones
 
 

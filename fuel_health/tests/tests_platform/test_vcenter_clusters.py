@@ -1,6 +1,6 @@
 """Each vSphere cluster of the VMware settings exists in its own zone's vCenter and can run VMs."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import vcenter, zones
 
 

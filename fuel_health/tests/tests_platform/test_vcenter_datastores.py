@@ -1,6 +1,6 @@
 """The datastores nova may use (datastore_regex) exist and have room, cluster by cluster, zone by zone."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import vcenter, zones
 
 

@@ -1,6 +1,6 @@
 """An instance of the vCenter zone is a powered-on VM in its configured cluster."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import compute, vcenter
 
 

@@ -1,6 +1,6 @@
 """Every instance nova runs in a vCenter zone still has its VM in that zone's vCenter: one case per zone."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import vcenter, zones
 
 

@@ -1,6 +1,6 @@
 """Each vCenter zone's vCenter answers to that zone's credentials."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import vcenter, zones
 
 

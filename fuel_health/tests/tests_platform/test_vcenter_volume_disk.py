@@ -1,6 +1,6 @@
 """An attached vCenter volume is a disk of the instance's VM."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import compute, vcenter, volume
 
 

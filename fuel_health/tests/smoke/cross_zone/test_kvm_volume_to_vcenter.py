@@ -1,6 +1,7 @@
 """A KVM-zone volume cannot be attached to a vCenter instance: every (KVM zone, vCenter zone) pair."""
 
-from fuel_health import ostf, params, steps
+from fuel_health import steps
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import compute, volume, zones
 
 

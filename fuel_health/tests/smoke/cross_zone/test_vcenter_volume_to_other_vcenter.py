@@ -1,6 +1,7 @@
 """A volume of one vCenter zone cannot be attached to an instance of another: every ordered pair of vCenter zones."""
 
-from fuel_health import ostf, params, steps
+from fuel_health import steps
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import compute, volume, zones
 
 

@@ -1,6 +1,6 @@
 """The VMDK image does not run on a KVM host."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import compute, services
 
 

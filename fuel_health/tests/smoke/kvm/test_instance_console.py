@@ -1,6 +1,6 @@
 """What the KVM zone's guest itself sees: it booted, and a volume hot-plugged into it appears and goes away."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import compute, console, volume
 
 

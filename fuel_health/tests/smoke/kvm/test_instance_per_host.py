@@ -1,6 +1,6 @@
 """Each compute host of each KVM zone boots an instance pinned to it and gets a volume of its zone attached."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import hosts
 
 

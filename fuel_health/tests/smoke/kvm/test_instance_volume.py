@@ -1,6 +1,7 @@
 """An instance of the KVM zone runs on QEMU/KVM and gets a volume of its zone attached and detached."""
 
-from fuel_health import ostf, steps
+from fuel_health import steps
+from fuel_health.pytest_plugin import ostf
 from fuel_health.steps import compute, volume
 
 

@@ -1,6 +1,6 @@
 """Each vSphere cluster of each vCenter zone boots an instance pinned to its nova-compute, then attaches a volume."""
 
-from fuel_health import ostf, params
+from fuel_health.pytest_plugin import ostf, params
 from fuel_health.steps import hosts
 
 

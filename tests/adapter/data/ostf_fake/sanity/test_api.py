@@ -1,6 +1,6 @@
 """Fake sanity checks: one passes, one fails at step 2."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 
 @ostf.scenario(title="Keystone answers", steps=["Request a token"], duration="5 s")

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 from ostf_fake import mark
 
 

@@ -1,6 +1,6 @@
 """Sample configuration checks."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 
 @ostf.scenario(title="vcenter-compute nodes use the VMware driver", steps=["Read nova.conf"],

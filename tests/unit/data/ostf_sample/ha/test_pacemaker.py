@@ -1,6 +1,6 @@
 """Sample HA checks (the ha set needs the `ha` tag)."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 
 @ostf.scenario(title="Pacemaker runs the vCenter nova-compute", steps=["Check pacemaker"], duration="10 s")

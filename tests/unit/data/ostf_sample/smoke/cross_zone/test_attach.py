@@ -1,6 +1,6 @@
 """Sample cross-zone checks."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 
 @ostf.scenario(title="Refuse a cross-zone attach", steps=["Boot in KVM", "Volume in vCenter", "Attach is refused"],

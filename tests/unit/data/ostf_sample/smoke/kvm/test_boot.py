@@ -1,6 +1,6 @@
 """Sample KVM zone checks."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 
 @ostf.scenario(

@@ -1,6 +1,6 @@
 """Sample vCenter zone checks."""
 
-from fuel_health import ostf
+from fuel_health.pytest_plugin import ostf
 
 
 @ostf.scenario(title="Boot TestVM-VMDK in the vCenter zone", steps=["Boot", "Check it runs on vCenter"],

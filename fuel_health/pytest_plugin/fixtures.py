@@ -1,6 +1,6 @@
 """The fixtures of the plugin: config, tags, run id, names, connections, cleanup, step, ctx.
 
-Registered by fuel_health.plugin at configure time. Session-scoped ones are per xdist worker.
+Registered by the plugin (plugin.py) at configure time. Session-scoped ones are per xdist worker.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from fuel_health import clients, ostf
+from fuel_health.clients import connections
+from fuel_health.clients.context import RunCache, RunContext, Shared
+from fuel_health.clients.resources import Cleanup, ResourceNames
 from fuel_health.config import ClusterConfig, ConfigError
-from fuel_health.context import RunCache, RunContext, Shared
-from fuel_health.plugin import STATE, RunState, activate, allure_active, run_pending
-from fuel_health.resources import Cleanup, ResourceNames
+from fuel_health.pytest_plugin import ostf
+from fuel_health.pytest_plugin.state import STATE, RunState, activate, allure_active, run_pending
 
 
 def _state(request: pytest.FixtureRequest) -> RunState:
@@ -56,7 +57,7 @@ def os_conn(request: pytest.FixtureRequest, cluster_config: ClusterConfig, run_i
     """The openstacksdk Connection of this worker (with the preflight's token); fails if keystone is down."""
     state = request.config.stash[STATE]
     _fail_if_down(state, "keystone")
-    conn = clients.openstack_connection(cluster_config, run_id=run_id, auth_state=state.auth_state)
+    conn = connections.openstack_connection(cluster_config, run_id=run_id, auth_state=state.auth_state)
     yield conn
     conn.close()
 
@@ -68,21 +69,21 @@ def _fail_if_down(state: RunState, endpoint: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def vcenter_sessions(cluster_config: ClusterConfig) -> Iterator[clients.VCenterSessions]:
+def vcenter_sessions(cluster_config: ClusterConfig) -> Iterator[connections.VCenterSessions]:
     """This worker's vCenter sessions, one per vCenter zone, opened on first use and logged out at the end."""
-    sessions = clients.VCenterSessions(cluster_config)
+    sessions = connections.VCenterSessions(cluster_config)
     yield sessions
     sessions.close()
 
 
 @pytest.fixture(scope="session")
 def vcenter(request: pytest.FixtureRequest, cluster_config: ClusterConfig,
-            vcenter_sessions: clients.VCenterSessions) -> Any:
+            vcenter_sessions: connections.VCenterSessions) -> Any:
     """The first vCenter zone's pyvmomi ServiceInstance of this worker; fails if the preflight found it down."""
     vc = cluster_config.vcenter
     if vc is None:
         raise ConfigError("vmware_attributes", "vCenter is not configured", "cluster.use_vcenter is false")
-    _fail_if_down(request.config.stash[STATE], clients.vcenter_endpoint(vc))
+    _fail_if_down(request.config.stash[STATE], connections.vcenter_endpoint(vc))
     return vcenter_sessions.get(vc)
 
 

@@ -5,7 +5,7 @@ command line points into fuel_health/tests, or the collected tests carry @ostf.s
 So any other pytest run in the same environment (our own tests/unit) is untouched; OSTF tests picked
 up with no config anywhere (a bare `pytest` at the repo root) are deselected with a warning.
 The fixtures (cluster_config, tags, run_id, names, os_conn, vcenter, cleanup, step, ctx) are in
-fuel_health/fixtures.py; the end-of-run summary in fuel_health/summary.py.
+fuel_health/pytest_plugin/fixtures.py; the end-of-run summary in fuel_health/pytest_plugin/summary.py.
 
 When active it: loads the ClusterConfig once per process, runs a preflight once per session (exit
 code 3 with one line when the cloud cannot be reached), deselects tests that do not apply here and
@@ -21,51 +21,31 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import fuel_health.tests
-from fuel_health import clients, metrics, ostf, params, resources, selection
-from fuel_health import config as config_mod
-from fuel_health.config import ClusterConfig, ConfigError
-from fuel_health.resources import Cleanup
-from fuel_health.summary import failure_line, summary_lines
-from fuel_health.tags import deployment_tags
+from fuel_health.clients import connections, metrics, resources
+from fuel_health.config import ConfigError
+from fuel_health.pytest_plugin import ostf, params, selection
+from fuel_health.pytest_plugin.state import (
+    EXIT_CANNOT_RUN,
+    STATE,
+    RunState,
+    activate,
+    allure_active,
+    exit_run,
+    run_pending,
+)
+from fuel_health.pytest_plugin.summary import failure_line, summary_lines
 
-TESTS_DIR = Path(fuel_health.tests.__file__).resolve().parent
-EXIT_CANNOT_RUN = 3
+# The checks' folder, found by path: the plugin never imports the checks (pytest collects them).
+TESTS_DIR = Path(__file__).resolve().parents[1] / "tests"
 _OPTIONS = ("fh_cluster_config", "fh_nailgun_url", "fh_cluster_id", "fh_sets", "fh_hypervisor", "fh_run_id",
             "fh_config_set")
 
 
-@dataclass
-class RunState:
-    """What one pytest process (controller or xdist worker) knows of the run; lives in config.stash."""
-
-    active: bool
-    run_id: str
-    worker: str
-    cfg: ClusterConfig | None = None
-    tags: frozenset[str] = frozenset()
-    sets: frozenset[str] | None = None
-    hypervisor: str | None = None
-    preflight: list[str] = field(default_factory=list)
-    # Endpoints the preflight found unreachable or answering 5xx: the checks that need one fail naming it.
-    down: dict[str, str] = field(default_factory=dict)
-    auth_state: str | None = None  # the preflight's keystone token: the session's connections reuse it
-    deselected: dict[str, str] = field(default_factory=dict)  # ostf id -> reason
-    # nodeid -> (ostf id, test set, hypervisor, outcome)
-    outcomes: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
-    failures: dict[str, str] = field(default_factory=dict)  # ostf id -> one-line message
-    pending: set[Cleanup] = field(default_factory=set)
-    collect_errors: int = 0
-    previous_sigterm: Any = None
-
-
-STATE = pytest.StashKey[RunState]()
 TALLY = pytest.StashKey[metrics.Tally]()
 
 
@@ -89,10 +69,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="override one config key, e.g. timeouts.boot=300 (repeatable)")
     group.addoption("--no-preflight", dest="fh_no_preflight", action="store_true",
                     help="skip the reachability check of keystone and vCenter")
-    group.addoption("--ostf-db", dest="fh_ostf_db", metavar="URL",
-                    help="OSTF adapter database to stream per-test status to; env OSTF_ADAPTER_DB_URL")
-    group.addoption("--ostf-testrun-id", dest="fh_ostf_testrun_id", type=int, metavar="N",
-                    help="the adapter's test run whose tests this run reports (fuel_health/adapter/reporter.py)")
 
 
 # --- activation -----------------------------------------------------------------------------------
@@ -118,39 +94,13 @@ def _wants_activation(config: pytest.Config) -> bool:
     return given or _points_at_suite(config)
 
 
-def _exit(message: str) -> None:
-    pytest.exit(f"fuel-health: cannot run: {message}", returncode=EXIT_CANNOT_RUN)
-
-
-def activate(config: pytest.Config, state: RunState, *, lazy: bool = False) -> bool:
-    """Load the config once in this process and compute the tags; False if lazy and none exists."""
-    opt = config.option
-    if opt.fh_nailgun_token:
-        _exit("--nailgun-token is refused: a token on the command line is visible in `ps`; "
-              "set $FUEL_HEALTH_NAILGUN_TOKEN or $FUEL_HEALTH_NAILGUN_TOKEN_FILE")
-    try:
-        state.cfg = config_mod.load(
-            opt.fh_cluster_config, nailgun_url=opt.fh_nailgun_url, cluster_id=opt.fh_cluster_id,
-            overrides=config_mod.parse_assignments(opt.fh_config_set or []))
-    except ConfigError as exc:
-        if lazy and isinstance(exc, config_mod.NoConfigFound):
-            return False
-        _exit(str(exc))
-    assert state.cfg is not None
-    state.tags = deployment_tags(state.cfg)
-    state.active = True
-    # openstacksdk warns about its own future API changes on every call: noise in an operator's report.
-    config.addinivalue_line("filterwarnings", "ignore::openstack.warnings._RemovedInSDKWarning")
-    return True
-
-
 def _preflight(config: pytest.Config, state: RunState) -> None:
     if _is_worker(config) or config.option.collectonly or config.option.fh_no_preflight or state.cfg is None:
         return
     try:
-        found = clients.preflight(state.cfg)
-    except (clients.CannotRun, ConfigError) as exc:  # the caller's side: credentials, TLS, config
-        _exit(str(exc))
+        found = connections.preflight(state.cfg)
+    except (connections.CannotRun, ConfigError) as exc:  # the caller's side: credentials, TLS, config
+        exit_run(str(exc))
     state.preflight, state.down, state.auth_state = found.lines, found.down, found.auth_state
 
 
@@ -196,11 +146,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = state
     # Hooks that need the config live on a per-config object: no module-level state.
     config.pluginmanager.register(_RunPlugin(config, state), "fuel-health-run")
-    config.pluginmanager.import_plugin("fuel_health.fixtures")
-    if config.option.fh_ostf_testrun_id is not None and not _is_worker(config):
-        from fuel_health.adapter import reporter  # only for runs the adapter starts
-
-        reporter.register(config)
+    config.pluginmanager.import_plugin("fuel_health.pytest_plugin.fixtures")
     if active:
         activate(config, state)
 
@@ -373,7 +319,7 @@ class _RunPlugin:
             # names too. A sweep error must never hide the interrupt itself.
             cfg = self.state.cfg
             try:
-                for line in resources.sweep(clients.openstack_connection(cfg), cfg.resource_prefix,
+                for line in resources.sweep(connections.openstack_connection(cfg), cfg.resource_prefix,
                                             self.state.run_id, timeout=cfg.timeouts.delete):
                     sys.stderr.write(f"fuel-health: interrupted run, swept: {line}\n")
             except resources.CleanupFailed as exc:
@@ -402,20 +348,6 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt("SIGTERM")
 
 
-def run_pending(state: RunState) -> list[str]:
-    """Run every cleanup registry still pending (a teardown that never came); return the errors."""
-    errors: list[str] = []
-    for registry in list(state.pending):
-        errors.extend(registry.run(raise_errors=False))
-        state.pending.discard(registry)
-    return errors
-
-
 def _priority(item: pytest.Item) -> int:
     meta = ostf.meta_of(getattr(item, "function", None))
     return meta.priority if meta else 99
-
-
-def allure_active(config: pytest.Config) -> bool:
-    """Tell whether allure-pytest writes results (it registers its listener only with --alluredir)."""
-    return config.pluginmanager.get_plugin("allure_listener") is not None

@@ -1,6 +1,6 @@
 """Remember the request id of the last OpenStack API answer, for error messages.
 
-openstacksdk resources do not keep their HTTP response, so clients.py hooks the connection's
+openstacksdk resources do not keep their HTTP response, so connections.py hooks the connection's
 requests session and records `x-openstack-request-id` (or nova's `x-compute-request-id`) here.
 A ContextVar, not a global: each thread/task sees the id of its own last call.
 """

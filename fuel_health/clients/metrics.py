@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from fuel_health import waiters
+from fuel_health.clients import waiters
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from keystoneauth1 import exceptions as ksa_exc
 from openstack import exceptions as os_exc
 
-from fuel_health import request_ids
+from fuel_health.clients import request_ids
 
 R = TypeVar("R")
 

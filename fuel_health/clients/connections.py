@@ -24,7 +24,7 @@ from keystoneauth1 import exceptions as ksa_exc
 from openstack import exceptions as os_exc
 from openstack.config import OpenStackConfig
 
-from fuel_health import metrics, request_ids
+from fuel_health.clients import metrics, request_ids
 from fuel_health.config import ClusterConfig, ConfigError, Node, VCenter
 from fuel_health.secret import reveal
 

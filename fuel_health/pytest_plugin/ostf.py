@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from fuel_health import tags as tag_expr
+from fuel_health.pytest_plugin import tags as tag_expr
 
 F = TypeVar("F", bound=Callable[..., Any])
 META_ATTR = "__ostf_meta__"

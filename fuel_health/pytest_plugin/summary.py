@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from fuel_health.ostf import TEST_SETS
+from fuel_health.pytest_plugin.ostf import TEST_SETS
 
 MAX_LINES = 8  # per list: the summary has to fit one screen
 COLUMNS = ("passed", "failed", "error", "skipped")
@@ -20,7 +20,7 @@ def failure_line(report: Any) -> str:
     text = (getattr(crash, "message", None) or str(getattr(report, "longrepr", "") or "")).strip()
     first = text.splitlines()[0] if text else "failed"
     head, sep, rest = first.partition(": ")
-    if sep and ("." in head or head == "Failed") and " " not in head:  # drop "fuel_health.ostf.StepFailed: "
+    if sep and ("." in head or head == "Failed") and " " not in head:  # drop "fuel_health.<module>.StepFailed: "
         first = rest
     where = "" if report.when == "call" else f" (in {report.when})"
     return (first if len(first) <= 160 else first[:157] + "...") + where

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from fuel_health.clients.resources import Cleanup, ResourceNames
 from fuel_health.config import ClusterConfig, Timeouts, Zone
-from fuel_health.resources import Cleanup, ResourceNames
 
 T = TypeVar("T")
 

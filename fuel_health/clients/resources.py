@@ -21,12 +21,12 @@ from typing import Any
 
 from openstack import exceptions as os_exc
 
-from fuel_health import waiters
+from fuel_health.clients import waiters
 from fuel_health.config import PREFIX_RE  # one resource-prefix rule for the config and the sweep
 
 _RUN_ID_RE = re.compile(r"^[0-9a-f]{8}$")
 _KIND_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-# Workers are `main` or xdist's gw0, gw1, ... (plugin.py); anything else is not a name we made.
+# Workers are `main` or xdist's gw0, gw1, ... (pytest_plugin/plugin.py); anything else is not a name we made.
 _WORKER_RE = re.compile(r"^(?:main|gw[0-9]+)$")
 PREFIX_RULE = "a letter then up to 31 letters, digits or _ (no '-'), e.g. ostf"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from fuel_health import tags as tag_expr
-from fuel_health.ostf import TEST_SETS, TestMeta
+from fuel_health.pytest_plugin import tags as tag_expr
+from fuel_health.pytest_plugin.ostf import TEST_SETS, TestMeta
 
 
 def fuel_version(release: str) -> tuple[int, ...] | None:

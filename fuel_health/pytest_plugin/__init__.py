@@ -1,0 +1,1 @@
+"""The pytest plugin: its hooks, fixtures, parametrization, selection and tags, summary, metrics."""
