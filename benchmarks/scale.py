@@ -39,6 +39,7 @@ MAIN_HOME = Path(os.environ.get("FUEL_LAB_HOME", Path.home() / ".local/share/fue
 STEPS = ((1, 1, 1), (1, 2, 1), (1, 4, 1), (1, 8, 1), (1, 1, 2), (1, 1, 4), (2, 2, 4))
 TARGET = (2, 2, 4)
 TARGET_RATIO = 1.5
+SLOWEST = 5  # the slowest tests of each step, in the results
 REPEAT = 2  # suite runs per step (median); each lab up takes 1-3 min on 2 cores
 ZONE_PORT = 18990
 # The steps' lab home comes from the environment, never from our own command line: the lab's reset kills every
@@ -164,8 +165,13 @@ def suite_run(lab: NetnsLab) -> dict[str, Any]:
             raise SystemExit(f"scale: the suite could not run (exit {res.returncode}): "
                              + (res.stdout.strip().splitlines() or ["no output"])[-1])
         ran = [c for c in parse_junit(junit) if c.outcome != "skipped"]
+        sets: dict[str, float] = {}
+        for c in ran:  # where the time goes: the sum of test durations per test set (its first id component)
+            sets[c.id.split(".", 1)[0]] = round(sets.get(c.id.split(".", 1)[0], 0.0) + c.duration_s, 2)
+        slowest = sorted(ran, key=lambda c: -c.duration_s)[:SLOWEST]
         return {"wall_s": wall, "tests": len(ran), "failed": [c.id for c in ran if c.outcome == "failed"],
-                "api_calls": int(sum(c.num("api_calls") for c in ran)), "load_1min_at_start": round(load, 2)}
+                "api_calls": int(sum(c.num("api_calls") for c in ran)), "load_1min_at_start": round(load, 2),
+                "sets_s": sets, "slowest": [[c.id.rsplit(".", 1)[1], round(c.duration_s, 2)] for c in slowest]}
 
 
 def measure_step(lab: NetnsLab, step: tuple[int, int, int], repeat: int) -> dict[str, Any]:
@@ -179,7 +185,8 @@ def measure_step(lab: NetnsLab, step: tuple[int, int, int], repeat: int) -> dict
             "up_s": up_s, "wall_s": round(statistics.median(walls), 2), "runs_s": walls,
             "api_calls": int(statistics.median(r["api_calls"] for r in runs)), "tests": runs[-1]["tests"],
             "failed": sorted({f for r in runs for f in r["failed"]}),
-            "load_1min": [r["load_1min_at_start"] for r in runs]}
+            "load_1min": [r["load_1min_at_start"] for r in runs], "sets_s": runs[-1]["sets_s"],
+            "slowest": runs[-1]["slowest"]}
 
 
 def with_ratios(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -231,6 +238,12 @@ def table(f: dict[str, Any]) -> str:
         lines.append(f"| {r['step']} | {r['clusters']} | {r['kvm_hosts']} | {r['up_s']} | {r['wall_s']} | "
                      f"{r['wall_ratio']} | {r['api_calls']} | {r['api_ratio']} | {r['tests']} | "
                      f"{', '.join(r['failed']) or 0} | {r['runs_s']} | {r['load_1min']} |")
+    lines += ["", "Where the time goes (last run of each step): the sum of test durations per test set, and the "
+                  "slowest tests.", "", "| step | per set s | slowest s |", "|---|---|---|"]
+    for r in f["steps"]:
+        sets = ", ".join(f"{k} {v}" for k, v in sorted((r.get("sets_s") or {}).items()))
+        slow = ", ".join(f"`{t}` {d}" for t, d in r.get("slowest") or [])
+        lines.append(f"| {r['step']} | {sets} | {slow} |")
     t = f["target"]
     met = "not measured" if t["ratio"] is None else ("met" if t["ratio"] <= t["max_ratio"] else "NOT met")
     lines += ["", f"Target (issue 14): {t['step']} within {t['max_ratio']}x the 1x1+1 wall time: "
