@@ -130,25 +130,26 @@ class Cleanup:
         An undo that failed is run once more at the end if an older one succeeded after it: what blocked it may
         be gone now. A volume whose detach never completes (a guest that panicked never releases the disk)
         cannot be deleted, but deleting its server, registered before it, detaches it."""
-        errors = self._run_all(self._take())
+        errors = self._drain()
         if errors.retry:
-            errors = _Errors(errors.final + self._run_all([(d, f) for d, f, _ in errors.retry]).all)
+            with self._lock:
+                self._items.extend((d, f) for d, f, _ in reversed(errors.retry))  # popped newest first again
+            errors = _Errors(errors.final + self._drain().all)
         if errors.all and raise_errors:
             raise CleanupFailed([e for _, _, e in errors.all])
         return [e for _, _, e in errors.all]
 
-    def _take(self) -> list[tuple[str, Callable[[], Any]]]:
-        with self._lock:
-            items, self._items = self._items, []  # taken first: a second run() never repeats them
-        return items[::-1]
-
-    def _run_all(self, items: list[tuple[str, Callable[[], Any]]]) -> _Errors:
-        """Run items in order; failures followed by a success are `retry`, the others `final`."""
+    def _drain(self) -> _Errors:
+        """Pop and run until empty (an undo added meanwhile, e.g. by work still running, runs too); failures
+        followed by a success are `retry`, the others `final`."""
         final: list[tuple[str, Callable[[], Any], str]] = []
         retry: list[tuple[str, Callable[[], Any], str]] = []
         interrupted: KeyboardInterrupt | None = None
-        while items:
-            description, fn = items.pop(0)
+        while True:
+            with self._lock:
+                if not self._items:
+                    break
+                description, fn = self._items.pop()  # popped first: a second run() never repeats it
             try:
                 fn()
             except os_exc.NotFoundException:
@@ -156,7 +157,8 @@ class Cleanup:
             except KeyboardInterrupt as exc:
                 # Ctrl-C (or SIGTERM) during cleanup: finish it first, then let the interrupt through.
                 interrupted = interrupted or exc
-                items.insert(0, (description, fn))  # its delete/wait was cut short: run it again
+                with self._lock:
+                    self._items.append((description, fn))  # its delete/wait was cut short: run it again
             except Exception as exc:
                 final.append((description, fn, f"{description}: {_one_line(exc)}"))
             else:
