@@ -50,9 +50,9 @@ class RunContext:
     # Factories, so a configuration check that never touches the API opens no connection.
     connect: Callable[[], Any] = field(repr=False)
     connect_vcenter: Callable[[], Any] = field(repr=False)
-    # Endpoints the preflight found down ("keystone" | clients.vcenter_endpoint(vc) -> the message naming it).
+    # Endpoints the preflight found down ("keystone" | connections.vcenter_endpoint(vc) -> the message naming it).
     down: Mapping[str, str] = field(default_factory=dict)
-    # The worker's vCenter sessions of every zone (clients.VCenterSessions); None where no vCenter is used.
+    # The worker's vCenter sessions of every zone (connections.VCenterSessions); None where no vCenter is used.
     connect_vcenters: Callable[[], Any] | None = field(default=None, repr=False)
     cache: RunCache = field(default_factory=RunCache, repr=False)  # the worker's, shared by its tests
 
@@ -68,7 +68,7 @@ class RunContext:
 
     @cached_property
     def vcenters(self) -> Any:
-        """Return this worker's vCenter sessions, one per zone (clients.VCenterSessions, shared per worker)."""
+        """Return this worker's vCenter sessions, one per zone (connections.VCenterSessions, shared per worker)."""
         if self.connect_vcenters is None:
             raise RuntimeError("this RunContext was made without connect_vcenters: pass the worker's VCenterSessions")
         return self.connect_vcenters()
