@@ -1,8 +1,8 @@
 """A volume of one vCenter zone cannot be attached to an instance of another: every ordered pair of vCenter zones."""
 
-from fuel_health import steps
 from fuel_health.pytest_plugin import ostf, params
-from fuel_health.steps import compute, volume, zones
+from fuel_health.steps import zones
+from fuel_health.tests.smoke.cross_zone import refusal
 
 
 @ostf.scenario(title="Attaching a volume of one vCenter zone to an instance of another vCenter zone is refused",
@@ -15,16 +15,4 @@ from fuel_health.steps import compute, volume, zones
 @params.for_each("pair", zones.pairs("vcenter", "vcenter"), what="pair of vCenter zones")
 def test_vcenter_volume_refused_by_other_vcenter_instance(ctx, step, shared, pair):
     """Each vCenter zone's VMDKs live on its own vCenter's datastores: another vCenter's VM cannot use them."""
-    volume_zone, server_zone = pair
-    with step(1):
-        # The shared volume does not depend on the instance: made (if this worker has none yet) while it boots.
-        making = steps.start(ctx, "making the shared volume", lambda: zones.shared_volume(shared, volume_zone))
-        server = zones.server(shared, server_zone)
-    with step(2):
-        vol = making.result()
-    with step(3):
-        volume.attach_refused(ctx, server, vol)
-    with step(4):
-        volume.check_unattached(ctx, vol, server)
-    with step(5):
-        compute.check_active(ctx, server)
+    refusal.check_volume_refused(ctx, step, shared, pair)
