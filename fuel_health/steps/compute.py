@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from openstack import exceptions as os_exc
+from openstack.compute.v2.flavor import Flavor
+from openstack.compute.v2.hypervisor import Hypervisor
+from openstack.compute.v2.server import Server
 
 from fuel_health.clients import connections, request_ids, waiters
 from fuel_health.clients.context import RunContext, Shared
@@ -21,12 +24,12 @@ HYPERVISOR_TYPES: dict[str, frozenset[str]] = {
 }
 
 
-def label(server: Any) -> str:
+def label(server: Server) -> str:
     """Return 'server <name> (<id>)' for messages."""
     return f"server {getattr(server, 'name', None) or '?'} ({server.id})"
 
 
-def find_flavor(ctx: RunContext, name: str) -> Any:
+def find_flavor(ctx: RunContext, name: str) -> Flavor:
     """Return the flavor by name or id; AssertionError naming the config key when it is missing."""
     try:
         return ctx.conn.compute.find_flavor(name, ignore_missing=False)
@@ -45,7 +48,7 @@ def check_zone_endpoint(ctx: RunContext, zone: Zone, what: str = "an instance", 
                              f"so none is {done}")
 
 
-def _create(ctx: RunContext, zone: Zone, image: str) -> tuple[Any, str | None]:
+def _create(ctx: RunContext, zone: Zone, image: str) -> tuple[Server, str | None]:
     check_zone_endpoint(ctx, zone)
     img = image_steps.find(ctx, image)
     flavor = find_flavor(ctx, zone.flavor)
@@ -56,7 +59,7 @@ def _create(ctx: RunContext, zone: Zone, image: str) -> tuple[Any, str | None]:
     return server, request_ids.last()  # the boot's request id: the one to grep for in nova's logs
 
 
-def boot(ctx: RunContext, zone: Zone, image: str | None = None) -> Any:
+def boot(ctx: RunContext, zone: Zone, image: str | None = None) -> Server:
     """Boot the zone's image (or the one given) in the zone and wait until ACTIVE; fail fast on ERROR."""
     image = image or zone.image
     try:
@@ -79,7 +82,7 @@ STUCK = {None: "nova-conductor or nova-scheduler never picked it up",
          "networking": "neutron is not answering the compute host"}
 
 
-def stuck_hint(ctx: RunContext, server: Any) -> str:
+def stuck_hint(ctx: RunContext, server: Server) -> str:
     """Say which service a server stuck in BUILD waits for (from its task_state and host)."""
     try:
         fresh = ctx.conn.compute.get_server(server.id)
@@ -98,18 +101,18 @@ def _compute_down(ctx: RunContext, host: str) -> bool:
         return False
 
 
-def shared_server(shared: Shared, hypervisor: str) -> Any:
+def shared_server(shared: Shared, hypervisor: str) -> Server:
     """Return this worker's ACTIVE instance of the hypervisor's zone, shared by the tests that only use it."""
     return shared.get(f"{hypervisor} server", lambda ctx: boot(ctx, ctx.zone(hypervisor)))
 
 
-def settle(ctx: RunContext, server: Any) -> Any:
+def settle(ctx: RunContext, server: Server) -> Server:
     """Wait until a server is ACTIVE or ERROR, whichever comes (for boots that are meant to fail)."""
     return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE", "ERROR"},
                                    failed=(), timeout=ctx.timeouts.boot, what=label(server))
 
 
-def check_active(ctx: RunContext, server: Any) -> Any:
+def check_active(ctx: RunContext, server: Server) -> Server:
     """Check the server is still ACTIVE (e.g. after a refused operation); return it fresh."""
     fresh = ctx.conn.compute.get_server(server.id)
     if fresh.status != "ACTIVE" or fresh.task_state:
@@ -121,7 +124,7 @@ def check_active(ctx: RunContext, server: Any) -> Any:
     return fresh
 
 
-def hypervisor_of(ctx: RunContext, server: Any) -> Any:
+def hypervisor_of(ctx: RunContext, server: Server) -> Hypervisor:
     """Return the hypervisor the server runs on (matched by hypervisor_hostname and compute host)."""
     server = ctx.conn.compute.get_server(server.id)
     name, host = server.hypervisor_hostname, server.compute_host
@@ -140,7 +143,7 @@ def hypervisor_of(ctx: RunContext, server: Any) -> Any:
     return on_host[0]
 
 
-def check_hypervisor(ctx: RunContext, server: Any, hypervisor: str) -> Any:
+def check_hypervisor(ctx: RunContext, server: Server, hypervisor: str) -> Hypervisor:
     """Check the server is in its hypervisor's zone and on a hypervisor of that type; return the hypervisor."""
     zone = ctx.zone(hypervisor).zone
     server = ctx.conn.compute.get_server(server.id)
@@ -245,7 +248,7 @@ def check_zone_takes_control(ctx: RunContext, hypervisor: str, refused_image: st
                          f"{refused_image} proves nothing about its hypervisor_type")
 
 
-def action_error(ctx: RunContext, server: Any, action: str) -> str | None:
+def action_error(ctx: RunContext, server: Server, action: str) -> str | None:
     """Return the failure nova recorded for the server's last `action` (e.g. attach_volume), if any."""
     with contextlib.suppress(Exception):
         actions = [a for a in ctx.conn.compute.server_actions(server.id) if a.action == action]
@@ -282,7 +285,7 @@ def _deleting_view(ctx: RunContext, server_id: str) -> _Deleting:
     return _Deleting(server.id, server.name, "delete-failed" if failed else server.status, server.fault)
 
 
-def delete(ctx: RunContext, server: Any) -> None:
+def delete(ctx: RunContext, server: Server) -> None:
     """Delete the server and wait until nova no longer knows it (fails fast if nova gives up deleting)."""
     try:
         ctx.conn.compute.delete_server(server.id)

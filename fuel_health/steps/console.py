@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
 from openstack import exceptions as os_exc
+from openstack.block_storage.v3.volume import Volume
+from openstack.compute.v2.server import Server
 
 from fuel_health.clients.context import RunContext
 from fuel_health.steps import compute
@@ -22,7 +23,7 @@ PANIC = re.compile(r"Kernel panic - not syncing:[^\n]*")
 POLL = 0.5
 
 
-def output(ctx: RunContext, server: Any) -> str:
+def output(ctx: RunContext, server: Server) -> str:
     """The whole console log of the server, as nova returns it."""
     try:
         return ctx.conn.compute.get_server_console_output(server.id).get("output") or ""
@@ -35,7 +36,7 @@ def _tail(text: str, lines: int = 6) -> str:
     return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip()) or "(empty)"
 
 
-def wait_for(ctx: RunContext, server: Any, pattern: str, what: str, after: int = 0) -> str:
+def wait_for(ctx: RunContext, server: Server, pattern: str, what: str, after: int = 0) -> str:
     """Wait until the console shows the pattern (after offset `after`); fail at once on a kernel panic."""
     deadline = time.monotonic() + ctx.timeouts.boot
     regex = re.compile(pattern)
@@ -57,7 +58,7 @@ def wait_for(ctx: RunContext, server: Any, pattern: str, what: str, after: int =
         time.sleep(POLL)
 
 
-def check_booted(ctx: RunContext, server: Any) -> int:
+def check_booted(ctx: RunContext, server: Server) -> int:
     """The guest printed its ready pattern; returns the console's length then (later lines come after it)."""
     zone = ctx.zone("kvm")
     assert zone.console_ready
@@ -73,7 +74,7 @@ def disks(text: str, prefix: str) -> list[str] | None:
     return lines[-1].strip()[len(prefix):].split() if lines else None
 
 
-def wait_disks(ctx: RunContext, server: Any, after: int, change: str, volume: Any) -> tuple[list[str], int]:
+def wait_disks(ctx: RunContext, server: Server, after: int, change: str, volume: Volume) -> tuple[list[str], int]:
     """Wait for a disk-list line after offset `after` that shows the change ("added" or "removed")."""
     prefix = ctx.zone("kvm").console_disks
     assert prefix

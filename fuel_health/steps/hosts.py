@@ -28,6 +28,10 @@ from typing import Any
 
 import pytest
 from openstack import exceptions as os_exc
+from openstack.compute.v2.flavor import Flavor
+from openstack.compute.v2.hypervisor import Hypervisor
+from openstack.compute.v2.server import Server
+from openstack.image.v2.image import Image
 
 from fuel_health.clients import metrics, request_ids, waiters
 from fuel_health.clients.context import RunContext, Shared
@@ -117,7 +121,7 @@ class Paths:
             path.tally = tally
             self._run(path, case)
 
-    def image_and_flavor(self, zone: Zone) -> tuple[Any, Any]:
+    def image_and_flavor(self, zone: Zone) -> tuple[Image, Flavor]:
         """Look the zone's image and flavor up once per run; every host of the zone gets the same answer."""
         with self.lock:
             found = self._lookups.get(zone.zone)
@@ -180,7 +184,7 @@ def path(ctx: RunContext, shared: Shared, request: pytest.FixtureRequest) -> Pat
     return found
 
 
-def boot_on(ctx: RunContext, case: ComputeCase, image_and_flavor: tuple[Any, Any]) -> Any:
+def boot_on(ctx: RunContext, case: ComputeCase, image_and_flavor: tuple[Image, Flavor]) -> Server:
     """Boot the zone's image pinned to the case's host and wait until ACTIVE; fail fast on ERROR."""
     zone, where = case.zone, pin(case)
     compute.check_zone_endpoint(ctx, zone)
@@ -205,7 +209,7 @@ def boot_on(ctx: RunContext, case: ComputeCase, image_and_flavor: tuple[Any, Any
         raise AssertionError(f"{exc}{pinned_hint(ctx, server, case)}") from exc
 
 
-def pinned_hint(ctx: RunContext, server: Any, case: ComputeCase) -> str:
+def pinned_hint(ctx: RunContext, server: Server, case: ComputeCase) -> str:
     """Say why a pinned boot is stuck: with no host yet it waits for the pinned host's nova-compute, not for the
     scheduler (the general hint would blame the scheduler or the conductor)."""
     try:
@@ -220,7 +224,7 @@ def pinned_hint(ctx: RunContext, server: Any, case: ComputeCase) -> str:
             f"never took it ({seen}): start or fix nova-compute on {case.host} (its log names the cause)")
 
 
-def check_on_host(ctx: RunContext, server: Any, case: ComputeCase) -> Any:
+def check_on_host(ctx: RunContext, server: Server, case: ComputeCase) -> Hypervisor:
     """Check the instance runs on the host it was pinned to, in its zone, on its zone's hypervisor type."""
     server = ctx.conn.compute.get_server(server.id)
     if server.compute_host != case.host:

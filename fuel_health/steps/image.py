@@ -6,11 +6,12 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from openstack import exceptions as os_exc
+from openstack.image.v2.image import Image
 
 from fuel_health.clients.context import RunContext
 
 
-def find(ctx: RunContext, name: str) -> Any:
+def find(ctx: RunContext, name: str) -> Image:
     """Return the one active image of that name; AssertionError if missing, ambiguous or not active."""
     try:
         image = ctx.conn.image.find_image(name, ignore_missing=False)
@@ -36,7 +37,7 @@ def _property(image: Any, key: str) -> Any:
 
 
 def check(ctx: RunContext, name: str, disk_formats: Collection[str],
-          properties: Mapping[str, str] | None = None) -> Any:
+          properties: Mapping[str, str] | None = None) -> Image:
     """Check the image exists, is active, has one of the disk formats and these properties; return it."""
     image = find(ctx, name)
     problems = []

@@ -6,6 +6,9 @@ import re
 import ssl
 from typing import Any
 
+from openstack.block_storage.v3.volume import Volume
+from openstack.compute.v2.server import Server
+
 from fuel_health.clients import connections
 from fuel_health.clients.context import RunContext
 from fuel_health.config import NovaCompute, VCenter
@@ -150,7 +153,7 @@ def check_datastores(ctx: RunContext, cluster: Any, nova_compute: NovaCompute) -
     return seen
 
 
-def nova_compute_of(ctx: RunContext, server: Any) -> NovaCompute:
+def nova_compute_of(ctx: RunContext, server: Server) -> NovaCompute:
     """Return the configured nova_computes entry whose nova-compute host runs the server."""
     vc = _vc(ctx)
     server = ctx.conn.compute.get_server(server.id)
@@ -161,7 +164,7 @@ def nova_compute_of(ctx: RunContext, server: Any) -> NovaCompute:
                          f"configured vCenter computes ({', '.join(vc.compute_host(nc) for nc in vc.nova_computes)})")
 
 
-def find_vm(ctx: RunContext, server: Any) -> Any:
+def find_vm(ctx: RunContext, server: Server) -> Any:
     """Return the vCenter VM of an instance (instanceUuid = server id)."""
     vm = session(ctx).content.searchIndex.FindByUuid(None, server.id, True, True)
     if vm is None:
@@ -191,7 +194,7 @@ def check_vm_in_cluster(ctx: RunContext, vm: Any, cluster: str) -> str:
     return f"{vm.name} on {host.name} in {cluster}"
 
 
-def check_disk_attached(ctx: RunContext, vm: Any, volume: Any) -> str:
+def check_disk_attached(ctx: RunContext, vm: Any, volume: Volume) -> str:
     """Check the VM has a virtual disk whose backing uuid is the volume's id (the attached VMDK)."""
     from pyVmomi import vim
 
@@ -208,11 +211,11 @@ def check_disk_attached(ctx: RunContext, vm: Any, volume: Any) -> str:
 SETTLED = frozenset({"ACTIVE", "SHUTOFF", "PAUSED", "SUSPENDED"})
 
 
-def _settled(server: Any) -> bool:
+def _settled(server: Server) -> bool:
     return server.status in SETTLED and not server.task_state
 
 
-def settled_instances(ctx: RunContext, vc: VCenter | None = None) -> list[Any]:
+def settled_instances(ctx: RunContext, vc: VCenter | None = None) -> list[Server]:
     """Return every project's settled instances (no task running) on the computes of vc's zone (default: the
     first vCenter zone's)."""
     vc = _vc(ctx, vc)
@@ -247,7 +250,7 @@ def vm_instance_uuids(ctx: RunContext, vc: VCenter | None = None) -> set[str]:
         view.Destroy()
 
 
-def check_instances_have_vms(ctx: RunContext, servers: list[Any], uuids: set[str], vc: VCenter | None = None) -> str:
+def check_instances_have_vms(ctx: RunContext, servers: list[Server], uuids: set[str], vc: VCenter | None = None) -> str:
     """Check each settled instance of vc's zone has a VM in its vCenter; one that lost it is named with the fix."""
     vc = _vc(ctx, vc)
     orphans = []

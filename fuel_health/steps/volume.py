@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any
 
 from openstack import exceptions as os_exc
+from openstack.block_storage.v3.volume import Volume
+from openstack.compute.v2.server import Server
 
 from fuel_health.clients import request_ids, waiters
 from fuel_health.clients.context import RunContext, Shared
@@ -22,16 +23,16 @@ CROSS_AZ_MESSAGE = "not in the same availability_zone"
 _CROSS_AZ_RE = re.compile(r"not in (the )?same availability[_ ]zone", re.IGNORECASE)
 
 
-def label(volume: Any) -> str:
+def label(volume: Volume) -> str:
     """Return 'volume <name> (<id>)' for messages."""
     return f"volume {getattr(volume, 'name', None) or '?'} ({volume.id})"
 
 
-def _get(ctx: RunContext, volume: Any) -> Any:
+def _get(ctx: RunContext, volume: Volume) -> Volume:
     return ctx.conn.block_storage.get_volume(volume.id)
 
 
-def create(ctx: RunContext, zone: Zone, size: int = SIZE_GB) -> Any:
+def create(ctx: RunContext, zone: Zone, size: int = SIZE_GB) -> Volume:
     """Create a volume in the zone and wait until available; its removal is registered at once."""
     compute.check_zone_endpoint(ctx, zone, "a volume", "created")
     name = ctx.names("volume")
@@ -50,12 +51,12 @@ def create(ctx: RunContext, zone: Zone, size: int = SIZE_GB) -> Any:
     return volume
 
 
-def shared_volume(shared: Shared, hypervisor: str) -> Any:
+def shared_volume(shared: Shared, hypervisor: str) -> Volume:
     """Return this worker's available volume of the hypervisor's zone, shared by tests that never attach it."""
     return shared.get(f"{hypervisor} volume", lambda ctx: create(ctx, ctx.zone(hypervisor)))
 
 
-def attach(ctx: RunContext, server: Any, volume: Any) -> Any:
+def attach(ctx: RunContext, server: Server, volume: Volume) -> Volume:
     """Attach the volume to the server and wait until in-use; the detach is registered at once."""
     try:
         ctx.conn.compute.create_volume_attachment(server.id, volume_id=volume.id)
@@ -81,7 +82,7 @@ def attach(ctx: RunContext, server: Any, volume: Any) -> Any:
                              + (f" and cinder-volume's log of {backend}" if backend else "")) from exc
 
 
-def check_attached(ctx: RunContext, volume: Any, server: Any) -> Any:
+def check_attached(ctx: RunContext, volume: Volume, server: Server) -> Volume:
     """Check cinder shows the volume in-use by the server AND nova lists it among the server's volumes."""
     fresh = _get(ctx, volume)
     servers = [a.get("server_id") for a in fresh.attachments or []]
@@ -95,7 +96,7 @@ def check_attached(ctx: RunContext, volume: Any, server: Any) -> Any:
     return fresh
 
 
-def detach(ctx: RunContext, server: Any, volume: Any) -> Any:
+def detach(ctx: RunContext, server: Server, volume: Volume) -> Volume:
     """Detach the volume from the server and wait until available; fail fast if nova rolls it back."""
     try:
         ctx.conn.compute.delete_volume_attachment(server.id, volume.id)
@@ -114,7 +115,7 @@ def detach(ctx: RunContext, server: Any, volume: Any) -> Any:
         raise AssertionError(f"{exc}" + (f"; {why}" if why else "")) from exc
 
 
-def detach_if_attached(ctx: RunContext, server: Any, volume: Any) -> None:
+def detach_if_attached(ctx: RunContext, server: Server, volume: Volume) -> None:
     """Detach the volume from the server unless it is not attached there any more (cleanup)."""
     try:
         fresh = _get(ctx, volume)
@@ -127,13 +128,13 @@ def detach_if_attached(ctx: RunContext, server: Any, volume: Any) -> None:
         _wait_free(ctx, volume)
 
 
-def _wait_free(ctx: RunContext, volume: Any) -> Any:
+def _wait_free(ctx: RunContext, volume: Volume) -> Volume:
     return waiters.wait_for_status(lambda: _get(ctx, volume), ready=DELETABLE,
                                    failed={"error_detaching", "error_deleting"}, timeout=ctx.timeouts.attach,
                                    what=f"{label(volume)} becoming free to delete")
 
 
-def delete(ctx: RunContext, volume: Any) -> None:
+def delete(ctx: RunContext, volume: Volume) -> None:
     """Delete the volume and wait until cinder no longer knows it."""
     try:
         ctx.conn.block_storage.delete_volume(volume.id)
@@ -143,7 +144,7 @@ def delete(ctx: RunContext, volume: Any) -> None:
                             what=f"{label(volume)} being deleted")
 
 
-def remove(ctx: RunContext, volume: Any) -> None:
+def remove(ctx: RunContext, volume: Volume) -> None:
     """Cleanup: detach the volume from whatever still holds it, wait until free, delete, wait until gone."""
     try:
         fresh = _get(ctx, volume)
@@ -173,7 +174,7 @@ def remove(ctx: RunContext, volume: Any) -> None:
     delete(ctx, volume)
 
 
-def _force_delete(ctx: RunContext, volume: Any) -> None:
+def _force_delete(ctx: RunContext, volume: Volume) -> None:
     """Admin force-delete of a volume stuck `creating` (cinder-scheduler down): a create processed later
     finds no volume and stops there."""
     ctx.conn.block_storage.delete_volume(volume.id, force=True)
@@ -181,7 +182,7 @@ def _force_delete(ctx: RunContext, volume: Any) -> None:
                             what=f"{label(volume)} being force-deleted")
 
 
-def attach_refused(ctx: RunContext, server: Any, volume: Any) -> os_exc.HttpException:
+def attach_refused(ctx: RunContext, server: Server, volume: Volume) -> os_exc.HttpException:
     """Try an attach that must be refused across zones: 400 'not in the same availability_zone'."""
     where = (f"{label(volume)} (zone {volume.availability_zone}) to {compute.label(server)} "
              f"(zone {server.availability_zone})")
@@ -199,7 +200,7 @@ def attach_refused(ctx: RunContext, server: Any, volume: Any) -> os_exc.HttpExce
                          "and restart nova-api")
 
 
-def check_unattached(ctx: RunContext, volume: Any, server: Any) -> Any:
+def check_unattached(ctx: RunContext, volume: Volume, server: Server) -> Volume:
     """Check a refused attach left nothing: the volume available with no attachment in cinder, and not among
     the server's volumes in nova (a half-done attach shows in one view and not in the other)."""
     fresh = check_status(ctx, volume, "available")
@@ -217,7 +218,7 @@ def check_unattached(ctx: RunContext, volume: Any, server: Any) -> Any:
     return fresh
 
 
-def check_status(ctx: RunContext, volume: Any, status: str) -> Any:
+def check_status(ctx: RunContext, volume: Volume, status: str) -> Volume:
     """Check the volume is in that status (e.g. still available after a refused attach); return it."""
     fresh = _get(ctx, volume)
     if fresh.status != status:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import permutations
-from typing import Any
+
+from openstack.block_storage.v3.volume import Volume
+from openstack.compute.v2.server import Server
 
 from fuel_health.clients.context import Shared
 from fuel_health.config import ClusterConfig, NovaCompute, VCenter, Zone
@@ -99,14 +101,14 @@ def _first(shared: Shared, zone: Zone) -> bool:
     return getattr(shared.ctx.cfg.hypervisors, zone.hypervisor) == zone
 
 
-def server(shared: Shared, zone: Zone) -> Any:
+def server(shared: Shared, zone: Zone) -> Server:
     """Return this worker's ACTIVE instance of the zone, shared by the tests that only use it."""
     if _first(shared, zone):
         return compute.shared_server(shared, zone.hypervisor)
     return shared.get(f"zone {zone.zone} server", lambda ctx: compute.boot(ctx, zone))
 
 
-def shared_volume(shared: Shared, zone: Zone) -> Any:
+def shared_volume(shared: Shared, zone: Zone) -> Volume:
     """Return this worker's available volume of the zone, shared by tests that never attach it."""
     if _first(shared, zone):
         return volume.shared_volume(shared, zone.hypervisor)
