@@ -12,6 +12,7 @@ and JUnit name it. Id scheme (docs/checks.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import permutations
 
@@ -20,7 +21,6 @@ from openstack.compute.v2.server import Server
 
 from fuel_health.clients.context import Shared
 from fuel_health.config import ClusterConfig, NovaCompute, VCenter, Zone
-from fuel_health.pytest_plugin.params import Source
 from fuel_health.steps import compute, volume
 
 
@@ -62,7 +62,7 @@ def vcenter_computes(cfg: ClusterConfig) -> list[tuple[str, ComputeCase]]:
     return out
 
 
-def of(hypervisor: str) -> Source:
+def of(hypervisor: str) -> Callable[[ClusterConfig], list[tuple[str, Zone]]]:
     """Return a parameter source: every zone of the hypervisor, id = the zone's name."""
 
     def source(cfg: ClusterConfig) -> list[tuple[str, Zone]]:
@@ -82,7 +82,8 @@ def clusters(cfg: ClusterConfig) -> list[tuple[str, ClusterCase]]:
             for z in cfg.vcenter_zones if z.vcenter is not None for nc in z.vcenter.nova_computes]
 
 
-def pairs(volume_hypervisor: str, server_hypervisor: str) -> Source:
+def pairs(volume_hypervisor: str,
+          server_hypervisor: str) -> Callable[[ClusterConfig], list[tuple[str, tuple[Zone, Zone]]]]:
     """Return a parameter source: every ordered pair of distinct zones (volume's zone, instance's zone), id `a-to-b`."""
 
     def source(cfg: ClusterConfig) -> list[tuple[str, tuple[Zone, Zone]]]:

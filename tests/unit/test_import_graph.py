@@ -120,3 +120,33 @@ def test_a_plugin_loaded_by_name_is_an_arrow(tmp_path: Path):
     graph = import_graph(mods)
     assert graph == {"p.plugin": {"p.fixtures"}, "p.fixtures": {"p.plugin"}, "p.runner": {"p.plugin"}}
     assert circles(graph) == [["p.fixtures", "p.plugin"]]
+
+
+# fuel_health's layers, lowest first, as docs/architecture.md's "fuel_health/, by layer" table lists them.
+LAYERS = [("fixture_data", "roles"), ("secret", "config"), ("clients",), ("steps",), ("pytest_plugin",), ("tests",),
+          ("adapter",), ("cli", "__main__")]
+
+
+def rank(module: str) -> int | None:
+    """The layer of a fuel_health module (None outside fuel_health, or for the package itself)."""
+    parts = module.split(".")
+    if parts[0] != "fuel_health" or len(parts) < 2:
+        return None
+    return next((n for n, names in enumerate(LAYERS) if parts[1] in names), None)
+
+
+def test_every_module_of_fuel_health_has_a_layer():
+    unplaced = [m for m in modules() if m.startswith("fuel_health.") and rank(m) is None]
+    assert unplaced == [], f"{unplaced}: add their folder to LAYERS here and to docs/architecture.md's table"
+
+
+def test_imports_point_down_the_layers():
+    graph = import_graph(modules())
+    upward = sorted(f"{m} -> {t}" for m, targets in graph.items() for t in targets
+                    if rank(m) is not None and rank(t) is not None and rank(t) > rank(m))  # type: ignore[operator]
+    assert upward == [], f"imports from a lower layer up into a higher one: {upward}"
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert rank("fuel_health.steps.zones") < rank("fuel_health.pytest_plugin.params")  # type: ignore[operator]
+    assert rank("fuel_health.clients.metrics") == rank("fuel_health.clients.connections")
