@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 LAB    := $(PY) -m devops_envs.local
 STAMP  := $(VENV)/.installed
 
-.PHONY: health test test-deps test-libvirt unit system-tests system-tests-vcenter-first lab-up lab-down lab-status lab-reset lint bench bench-quick clean
+.PHONY: health test test-deps test-libvirt test-multi-vc unit system-tests system-tests-vcenter-first lab-up lab-down lab-status lab-reset lint bench bench-quick clean
 # Debian packages only the project's own tests need (the lab installs its own): the adapter's page test
 # drives Chromium, its database test starts a private PostgreSQL, its Fuel-master test a private nginx.
 TEST_APT := chromium postgresql nginx
@@ -21,7 +21,7 @@ health: $(STAMP) lab-up
 	$(VENV)/bin/fuel-health run
 
 # Everything, as CI runs it, from a fresh dual-hypervisor lab state: the project's own tests (unit, system-test helpers, adapter, lab), the whole
-# suite against the local lab, the Jenkins jobs (rendered, their builders run on the lab), the proof of detection (fault matrix), the real KVM zone (test-libvirt), then the system-test scenario along
+# suite against the local lab, the Jenkins jobs (rendered, their builders run on the lab), the proof of detection (fault matrix), the real KVM zone (test-libvirt), several vCenter zones (test-multi-vc), then the system-test scenario along
 # both paths, each resetting the lab: 6.1-8.0 first, then 9.0 (KVM-only grown to dual-hypervisor, as the benchmarks
 # found it before), then the benchmarks once in quick mode.
 # Under make test a skipped test of ours fails with its reason (root conftest.py): CI must have everything.
@@ -34,6 +34,7 @@ test: $(STAMP) test-deps
 	$(VENV)/bin/pytest -p no:cacheprovider tests/jenkins
 	$(VENV)/bin/pytest -p no:cacheprovider tests/detection
 	$(MAKE) test-libvirt
+	$(MAKE) test-multi-vc
 	$(MAKE) system-tests-vcenter-first
 	$(MAKE) system-tests
 	$(MAKE) bench-quick
@@ -46,6 +47,15 @@ test-libvirt: $(STAMP)
 	$(LAB) up --topology dual_hv_libvirt
 	$(VENV)/bin/fuel-health run
 	$(VENV)/bin/pytest -p no:cacheprovider tests/detection/test_fault_matrix.py -m libvirt
+
+# Several vCenter zones (issue 14): a fresh multi_vc lab (two vCenter zones, each its own simulator, one with two
+# clusters; two KVM hosts; a cinder-vmdk pair per zone), the whole suite on it (a case per host, cluster and zone),
+# then the per-unit rows: a broken KVM host, vSphere cluster or zone's vCenter fails its own cases only.
+test-multi-vc: $(STAMP)
+	$(LAB) reset
+	$(LAB) up --topology multi_vc
+	$(VENV)/bin/fuel-health run
+	$(VENV)/bin/pytest -p no:cacheprovider tests/detection/test_per_unit.py
 
 # Both reset the lab and leave it grown. system-tests: the 9.0 path (KVM only, then vCenter, then the cinder-vmdk
 # pair). system-tests-vcenter-first: the 6.1-8.0 path as Fuel 8.0 runs it (vCenter on the controllers from the first

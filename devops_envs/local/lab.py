@@ -334,6 +334,43 @@ class Lab:
             say(f"healed: {n}")
         return healing
 
+    @contextlib.contextmanager
+    def unit_stopped(self, key: str) -> Iterator[Service]:
+        """Stop one service of the running lab for a per-unit proof (a KVM host's or a vSphere cluster's
+        nova-compute, a vCenter zone's simulator), then start it again, with what held a session to it.
+
+        Unlike a fault, the unit is named by its service key (`status` lists them), so any host, cluster or
+        zone of a multi-zone lab can be picked, not only the last node with a role."""
+        topo = self._running_topology()
+        sup = self.supervisor()
+        svc = next((s for s in self.services(topo) if s.key == key), None)
+        if svc is None:
+            raise LabError(f"no service {key} in this lab ({topo.name}): `python -m devops_envs.local status` "
+                           "lists them")
+        sup.stop([svc])
+        self._wait_seen_down(topo, [svc])
+        try:
+            yield svc
+        finally:
+            sup.start(svc)
+            self.wait_ready(sup, [svc], STAGE_TIMEOUT[services.OPENSTACK])
+            if svc.name == "vcsim":
+                # The simulator restarts empty and its clients' sessions died with it, as after `vcenter-down`.
+                self._restart(sup, topo, self._zone_services(topo, self._simulated_zone(topo, svc)))
+            self.make_ready(topo)
+
+    def _simulated_zone(self, topo: Topology, vcsim: Service) -> str:
+        return topo.az_names[0] if vcsim.node == "vcenter" else vcsim.node.removeprefix("vcenter-")
+
+    def _zone_services(self, topo: Topology, az_name: str) -> list[Service]:
+        """The nova-computes of a vCenter zone's clusters and the cinder-volumes of its cinder-vmdk pair."""
+        first = az_name == topo.az_names[0]
+        cluster_nodes = {nc.target_node for nc in topo.zone_computes(az_name)}
+        vmdk_nodes = {n.name for n in topo.nodes_with("cinder-vmdk")}
+        volume = "cinder-volume" if first else f"cinder-volume-vmware-{az_name}"
+        return [s for s in self.services(topo) if (s.node in cluster_nodes and s.name == "nova-compute")
+                or (s.node in vmdk_nodes and s.name == volume)]
+
     def _fault_cloud_setup(self, topo: Topology, args: list[str]) -> None:
         spec: dict[str, Any] = {"args": args[1:]}
         zone = topo.vcenter_zone
