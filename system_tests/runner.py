@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.errors import FixtureError, SystemTestError
 from system_tests.proboscis_compat import DEFAULT_REGISTRY, TestProgram, TestRegistry
 from system_tests.xunit import Outcome, RecordingResult, write_xunit
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
-RELEASES = fixture_data.releases()  # the Fuel releases fixtures/releases has rules for
-DEFAULT_RELEASE = fixture_data.newest_release()  # the newest, which the lab stands for
+RELEASES = fuel_data.releases()  # the Fuel releases fixtures/releases has rules for
+DEFAULT_RELEASE = fuel_data.newest_release()  # the newest, which the lab stands for
 
 
 def backends() -> dict[str, type[Deployment]]:
@@ -83,7 +83,7 @@ def plan_lines(registry: TestRegistry, groups: Sequence[str], backend: type[Depl
     """The `--show-plan` text: each scenario in order (groups, prerequisites, its docstring), then the backend."""
     lines = [f"Plan for --group {' --group '.join(groups)} on the {backend.backend} backend, Fuel {release} "
              "(proboscis order; nothing runs, no lab or API is touched):"]
-    path = fixture_data.release_rules(release)["scenario"]
+    path = fuel_data.release_rules(release)["scenario"]
     lines.append(f"Fuel {release} path {path['path']}: " + "; ".join(
         f"{step}: {path[step]}" for step in ("deploy_kvm", "add_vcenter_compute", "add_cinder_vmdk_ha")))
     for n, case in enumerate(plan(registry, groups), 1):

@@ -19,7 +19,7 @@ import yaml
 from devops_envs.local import (
     bootstrap,
     faults,
-    fixture_data,
+    fuel_data,
     install,
     kvm_zone,
     render,
@@ -228,7 +228,7 @@ class Lab:
             data["vmware_attributes"] = vmware_attributes
             data["cluster"]["settings"]["common"]["use_vcenter"] = True
             data["vcenter"] = data.get("vcenter") or vcenter or topology.load("dual_hv").vcenter
-        if any(fixture_data.canonical_role(r) == "cinder-vmdk" for r in roles):
+        if any(fuel_data.canonical_role(r) == "cinder-vmdk" for r in roles):
             data["cluster"]["settings"]["storage"]["volumes_vmdk"] = True
         topo = topology.from_dict(data, where=f"node {name}")
         if topo.use_vcenter and not old.use_vcenter:

@@ -9,7 +9,7 @@ import io
 import os
 from pathlib import Path
 
-from devops_envs.local import fixture_data
+from devops_envs.local import fuel_data
 from devops_envs.local import secrets as lab_secrets
 from devops_envs.local.paths import HERE, LabPaths
 from devops_envs.local.topology import Node, Topology, VCenterZone
@@ -142,9 +142,9 @@ def merged(rel: str, node: Node, overrides: Path = HERE / "overrides") -> tuple[
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     sources = [HERE / "templates" / rel]
     base = Path(rel).name
-    sources += [fixture_data.config_fragment_path("all", base)]
+    sources += [fuel_data.config_fragment_path("all", base)]
     for role in node.roles:
-        sources += [fixture_data.config_fragment_path(role, base), overrides / role / base]
+        sources += [fuel_data.config_fragment_path(role, base), overrides / role / base]
     used = [p for p in sources if p.exists()]
     for path in used:
         parser.read_string(path.read_text(), source=str(path))
@@ -161,7 +161,7 @@ def render_node(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: 
     for rel in node_files(node):
         text, _ = merged(rel, node, overrides_dir(topo))
         target = etc / rel
-        write_private(target, fixture_data.fill(text, vals, f"{node.name}:{rel}"))
+        write_private(target, fuel_data.fill(text, vals, f"{node.name}:{rel}"))
         written.append(target)
     for service, rel in PASTE_FILES.items():
         if service in node.services:
@@ -170,7 +170,7 @@ def render_node(paths: LabPaths, topo: Topology, secrets: dict[str, str], node: 
         text, _ = merged(SERVICE_FILES["cinder-volume"][0], node, overrides_dir(topo))
         for zone in topo.vcenter_zones[1:]:
             rel = vmdk_zone_file(zone.az_name)
-            write_private(etc / rel, fixture_data.fill(text, {**vals, **zone_values(topo, secrets, zone)},
+            write_private(etc / rel, fuel_data.fill(text, {**vals, **zone_values(topo, secrets, zone)},
                                                        f"{node.name}:{rel}"))
             written.append(etc / rel)
     return written

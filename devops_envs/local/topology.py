@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from devops_envs.local import fixture_data
+from devops_envs.local import fuel_data
 from devops_envs.local.errors import LabError
 
 LAB_FILES = Path(__file__).resolve().parent
@@ -25,7 +25,7 @@ class Node:
         """OpenStack services this node runs, in role order (from fixtures/roles.yaml)."""
         out: list[str] = []
         for r in self.roles:
-            out += [s for s in fixture_data.role(r)["services"] if s not in out]
+            out += [s for s in fuel_data.role(r)["services"] if s not in out]
         return tuple(out)
 
 
@@ -167,7 +167,7 @@ def load(name_or_path: str) -> Topology:
 def from_dict(data: dict[str, Any], where: str = "lab") -> Topology:
     """Build a Topology from its dict form (a lab file or the lab's saved state) and validate it."""
     try:
-        nodes = tuple(Node(n["name"], tuple(fixture_data.canonical_role(r) for r in n["roles"]))
+        nodes = tuple(Node(n["name"], tuple(fuel_data.canonical_role(r) for r in n["roles"]))
                       for n in data["nodes"])
         topo = Topology(name=data["name"], cluster=data["cluster"], kvm_zone=data.get("kvm_zone", "nova"),
                         nodes=nodes, vmware_attributes=data.get("vmware_attributes"),
@@ -185,8 +185,8 @@ def validate(topo: Topology, where: str) -> None:
         raise LabError(f"{where}: duplicate node names in {names}")
     for node in topo.nodes:
         for r in node.roles:
-            fixture_data.role(r)  # an unknown role is refused by name
-            banned = fixture_data.conflicts(r)
+            fuel_data.role(r)  # an unknown role is refused by name
+            banned = fuel_data.conflicts(r)
             clash = sorted(set(node.roles) - {r}) if "*" in banned else sorted(banned & set(node.roles))
             if clash:
                 raise LabError(f"{where}: node {node.name}: role {r} cannot be combined with {', '.join(clash)}")

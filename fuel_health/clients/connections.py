@@ -26,7 +26,7 @@ from openstack.config import OpenStackConfig
 
 from fuel_health.clients import metrics, request_ids
 from fuel_health.config import ClusterConfig, ConfigError, Node, VCenter
-from fuel_health.secret import reveal
+from fuel_health.config.secret import reveal
 
 MIN_COMPUTE_MICROVERSION = (2, 37)  # boot with networks='none' (the lab has no tenant networks)
 

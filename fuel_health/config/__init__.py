@@ -35,8 +35,8 @@ from fuel_health.config.model import (
     Zone,
 )
 from fuel_health.config.schema import PREFIX_RE, STORAGE_KEYS, TOP_KEYS, build, precheck, wrap_secrets
+from fuel_health.config.secret import Secret
 from fuel_health.config.sources import lab_config_path, load, show
-from fuel_health.secret import Secret
 
 __all__ = [
     "CONTROLLERS", "ENV_PREFIX", "ENV_SOURCES", "HYPERVISORS", "MAX_FILE_BYTES", "PREFIX_RE", "STORAGE_KEYS",

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass
 
-from fuel_health import roles as fuel_roles
 from fuel_health.config.errors import ConfigError
-from fuel_health.secret import MASK, Secret
+from fuel_health.config.secret import MASK, Secret
+from fuel_health.fuel_data import roles as fuel_roles
 
 HYPERVISORS = ("kvm", "vcenter")
 CONTROLLERS = "controllers"  # nova_computes target_node meaning "runs on the controllers"

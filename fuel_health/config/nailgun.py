@@ -13,7 +13,7 @@ from typing import Any
 from fuel_health.config.model import ClusterConfig
 from fuel_health.config.nailgun_client import NailgunClient, ca_bundle
 from fuel_health.config.schema import STORAGE_KEYS, build
-from fuel_health.secret import Secret
+from fuel_health.config.secret import Secret
 
 
 def _value(editable: Mapping[str, Any], group: str, name: str, default: Any = None) -> Any:

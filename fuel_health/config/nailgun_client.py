@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from fuel_health.config.errors import ConfigError
-from fuel_health.secret import Secret, reveal, warn_plain_http
+from fuel_health.config.secret import Secret, reveal, warn_plain_http
 
 
 class NailgunError(ConfigError):

@@ -22,7 +22,6 @@ from typing import Annotated, Any, TypeVar, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from fuel_health import roles as fuel_roles
 from fuel_health.config.errors import ConfigError
 from fuel_health.config.model import (
     CONTROLLERS,
@@ -36,7 +35,8 @@ from fuel_health.config.model import (
     VCenter,
     Zone,
 )
-from fuel_health.secret import Secret, is_secret_key, reveal, warn_plain_http
+from fuel_health.config.secret import Secret, is_secret_key, reveal, warn_plain_http
+from fuel_health.fuel_data import roles as fuel_roles
 
 MODES = ("multinode", "ha", "ha_compact", "ha_full")
 NET_PROVIDERS = ("nova_network", "neutron")

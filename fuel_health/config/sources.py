@@ -22,7 +22,7 @@ from fuel_health.config.env import apply_overrides, env_overrides
 from fuel_health.config.errors import ConfigError, NoConfigFound
 from fuel_health.config.file import load_file
 from fuel_health.config.model import ClusterConfig
-from fuel_health.secret import Secret
+from fuel_health.config.secret import Secret
 
 
 def _token_file(env: Mapping[str, str]) -> Secret | None:

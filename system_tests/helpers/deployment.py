@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers.ostf_results import OstfResult
 
 
@@ -33,7 +33,7 @@ class Deployment(ABC):
     backend: ClassVar[str]
     # One line each, printed by `--show-plan`: how this backend realises the steps (no lab or API touched).
     plan_notes: ClassVar[tuple[str, ...]]
-    release: str = fixture_data.newest_release()  # backends set it per instance (--release)
+    release: str = fuel_data.newest_release()  # backends set it per instance (--release)
     # True: VMDK volumes can be turned on before any cinder-vmdk node exists (the lab's storage.volumes_vmdk),
     # and the vCenter volume tests then apply and fail. False (Fuel): no release has such a setting, VMDK
     # volumes come with the cinder-vmware nodes, so those tests do not apply before them.

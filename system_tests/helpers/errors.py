@@ -1,6 +1,6 @@
 """The errors of the system tests; each message is one line that says what failed and what to look at."""
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 
 
 class SystemTestError(Exception):
@@ -10,7 +10,7 @@ class SystemTestError(Exception):
 
 
 # fixtures/ is missing something or holds something unusable: the error of the one reader of fixtures/.
-FixtureError = fixture_data.FixtureError
+FixtureError = fuel_data.FixtureError
 
 
 class RoleRestrictionError(SystemTestError):

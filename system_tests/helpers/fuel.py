@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from fuel_health.config.nailgun_client import NailgunClient, NailgunError
 from system_tests.helpers import ostf_results, roles, vmware
 from system_tests.helpers.deployment import Deployment
@@ -51,7 +51,7 @@ class FuelSettings:
 
     nailgun_url: str = "http://10.109.0.2:8000"
     ostf_url: str = ""  # default <nailgun_url>/ostf: nginx maps /ostf/<x> to the adapter's /v1/<x>
-    fuel_release: str = fixture_data.newest_release()  # the Fuel master's version: whose rules apply (--release)
+    fuel_release: str = fuel_data.newest_release()  # the Fuel master's version: whose rules apply (--release)
     username: str = "admin"
     password: str = "admin"
     env_name: str = "dual_hv_fuel_lab"
@@ -124,7 +124,7 @@ class FuelDeployment(Deployment):
         self.devops = devops
         self.settings = settings
         self.release = settings.fuel_release
-        self.rules = fixture_data.release_rules(self.release)
+        self.rules = fuel_data.release_rules(self.release)
         self.ostf = ostf or OstfApi(settings.ostf_url or f"{nailgun.url}/ostf", nailgun.session)
         self.sleep, self.clock, self.log = sleep, clock, log
         self._cluster_id: int | None = None
@@ -262,7 +262,7 @@ class FuelDeployment(Deployment):
 
     def create_cluster(self, template: str) -> None:
         """A new cluster named after fixtures/clusters/<template>.yaml, with that template's settings and networks."""
-        data = fixture_data.cluster_template(template)
+        data = fuel_data.cluster_template(template)
         if data["mode"] not in self.rules["modes"]:
             raise DeploymentError(f"fixtures/clusters/{template}.yaml mode {data['mode']!r}: Fuel {self.release} "
                                   f"only has {', '.join(self.rules['modes'])} (fixtures/releases/{self.release}.yaml)")
@@ -344,11 +344,11 @@ class FuelDeployment(Deployment):
                 raise DeploymentError(f"{name} (Nailgun node {node['id']}) belongs to cluster {node['cluster']}")
             checked = roles.check_node(f"{name} ({node.get('hostname') or node['id']})", [*have, *wanted], facts,
                                        self.release, added=wanted)
-            fuel_roles = [fixture_data.fuel_role(r) for r in checked]
+            fuel_roles = [fuel_data.fuel_role(r) for r in checked]
             if in_cluster:
-                deployed = {fixture_data.canonical_role(r) for r in node.get("roles") or []}
+                deployed = {fuel_data.canonical_role(r) for r in node.get("roles") or []}
                 more.append({"id": node["id"], "cluster_id": self.cluster_id,
-                             "pending_roles": [fixture_data.fuel_role(r) for r in checked if r not in deployed]})
+                             "pending_roles": [fuel_data.fuel_role(r) for r in checked if r not in deployed]})
             else:
                 assign.append((name, node, fuel_roles))
         if assign:
@@ -520,5 +520,5 @@ class FuelDeployment(Deployment):
         """Nailgun's nodes of the cluster: hostname -> roles and pending roles (canonical names)."""
         nodes = self._api("list the cluster's nodes", lambda: self.nailgun.nodes(self.cluster_id))
         return {str(n.get("hostname") or f"node-{n['id']}"): tuple(dict.fromkeys(
-            fixture_data.canonical_role(r) for r in [*(n.get("roles") or []), *(n.get("pending_roles") or [])]))
+            fuel_data.canonical_role(r) for r in [*(n.get("roles") or []), *(n.get("pending_roles") or [])]))
             for n in nodes}

@@ -42,7 +42,7 @@ from devops_envs.local import topology
 from devops_envs.local.errors import LabError
 from devops_envs.local.topology import Topology
 from fuel_health import cli as fuel_health_cli
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers import ostf_results, roles, vmware
 from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.errors import DeploymentError, OstfError
@@ -120,9 +120,9 @@ def run_streaming(cmd: Sequence[str], timeout: float) -> tuple[int, list[str]]:
 def template_mismatch(template: str) -> list[str]:
     """Differences between devops_envs/local/<t>.yaml and fixtures/clusters/<t>.yaml (nodes, settings)."""
     lab = topology.load(template)
-    fixture = fixture_data.cluster_template(template)
-    want = {lab_node_name(n): tuple(fixture_data.canonical_role(r) for r in roles_)
-            for n, roles_ in fixture_data.nodes_of(fixture).items()}
+    fixture = fuel_data.cluster_template(template)
+    want = {lab_node_name(n): tuple(fuel_data.canonical_role(r) for r in roles_)
+            for n, roles_ in fuel_data.nodes_of(fixture).items()}
     have = {n.name: n.roles for n in lab.nodes if n.name != STANDIN}  # the controllers' nova-compute
     out = [f"node {n}: lab {have.get(n)} vs fixtures {want.get(n)}" for n in sorted(set(want) | set(have))
            if want.get(n) != have.get(n)]
@@ -141,8 +141,8 @@ class LocalDeployment(Deployment):
 
     def __init__(self, lab: LabLike | None = None, reports_dir: Path = Path("reports/system_tests"),
                  run_command: CommandRunner = run_streaming, log: Callable[[str], None] = say,
-                 release: str = fixture_data.newest_release()) -> None:
-        self.rules = fixture_data.release_rules(release)  # an unknown release: refused here, the lab untouched
+                 release: str = fuel_data.newest_release()) -> None:
+        self.rules = fuel_data.release_rules(release)  # an unknown release: refused here, the lab untouched
         self.release = release
         self._lab = lab
         self.reports_dir = reports_dir
@@ -171,7 +171,7 @@ class LocalDeployment(Deployment):
         return topo
 
     def _facts(self, topo: Topology) -> roles.ClusterFacts:
-        settings = fixture_data.merge_settings(topo.cluster["settings"], self._pending_settings)
+        settings = fuel_data.merge_settings(topo.cluster["settings"], self._pending_settings)
         # Every lab node is deployed once `up` returns: 6.1-8.0 lock such a cluster (a node is ready).
         locked = bool(self.rules["after_deploy"].get("locked_if_a_node_is_ready"))
         return roles.ClusterFacts(cluster=topo.cluster, settings=settings, locked=locked)
@@ -204,7 +204,7 @@ class LocalDeployment(Deployment):
                     raise DeploymentError(f"the local lab cannot set {group}.{name}={value!r}: it only turns on "
                                           "common.use_vcenter (with VMware settings) and storage.volumes_vmdk "
                                           "(with a cinder-vmdk node)")
-        self._pending_settings = fixture_data.merge_settings(self._pending_settings, dict(settings))
+        self._pending_settings = fuel_data.merge_settings(self._pending_settings, dict(settings))
 
     def add_nodes(self, nodes: Mapping[str, Sequence[str]]) -> None:
         """Check every node's roles against fixtures/roles.yaml, then queue the new ones (all or none)."""
@@ -253,7 +253,7 @@ class LocalDeployment(Deployment):
             raise DeploymentError("the local lab takes VMware settings only together with the vcenter-compute "
                                   f"node they target (target_node {', '.join(targets)}; queued: "
                                   f"{', '.join(order) or 'nothing'})")
-        settings = fixture_data.merge_settings(self._current().cluster["settings"], self._pending_settings)
+        settings = fuel_data.merge_settings(self._current().cluster["settings"], self._pending_settings)
         after = {**{n.name: n.roles for n in self._current().nodes}, **self._pending_nodes}
         if settings["common"].get("use_vcenter") and not (self._pending_vmware or self._current().vmware_attributes):
             raise DeploymentError("use_vcenter is on but no VMware settings are queued (set_vmware_attributes)")

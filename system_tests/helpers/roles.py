@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers.errors import FixtureError, RoleRestrictionError
 
 _CONDITION = re.compile(r"^\s*(settings|cluster):([\w.\-]+)\s*(==|!=)\s*(.+?)\s*$")
@@ -59,44 +59,44 @@ def condition_holds(condition: str, facts: ClusterFacts) -> bool:
 
 
 def _where(release: str, role: str, rule: str) -> str:
-    return f"fixtures/releases/{release}.yaml {fixture_data.fuel_role(role)}.{rule}"
+    return f"fixtures/releases/{release}.yaml {fuel_data.fuel_role(role)}.{rule}"
 
 
 def check_node(name: str, roles: Sequence[str], facts: ClusterFacts | None,
-               release: str = fixture_data.newest_release(), added: Sequence[str] = ()) -> tuple[str, ...]:
+               release: str = fuel_data.newest_release(), added: Sequence[str] = ()) -> tuple[str, ...]:
     """Return the node's canonical roles, or raise RoleRestrictionError (one line) naming the rule.
 
     `added` are the roles being added now (default: all of them). Without facts only the roles themselves
     are checked (existence in the release, conflicts): no cluster data needed."""
-    canonical = tuple(dict.fromkeys(fixture_data.canonical_role(r) for r in roles))
+    canonical = tuple(dict.fromkeys(fuel_data.canonical_role(r) for r in roles))
     if not canonical:
         raise RoleRestrictionError(f"node {name}: no role given")
     try:
-        metas = {r: fixture_data.release_role(release, r) for r in canonical}
+        metas = {r: fuel_data.release_role(release, r) for r in canonical}
     except FixtureError as exc:
         raise RoleRestrictionError(f"node {name}: {exc}") from None
     missing = [r for r, meta in metas.items() if meta is None]
     if missing:
         r = missing[0]
-        known = ", ".join(sorted(fixture_data.release_rules(release)["roles"]))
-        raise RoleRestrictionError(f"node {name}: role {fixture_data.fuel_role(r)} does not exist in Fuel {release} "
+        known = ", ".join(sorted(fuel_data.release_rules(release)["roles"]))
+        raise RoleRestrictionError(f"node {name}: role {fuel_data.fuel_role(r)} does not exist in Fuel {release} "
                                    f"(its Nailgun knows: {known}; fixtures/releases/{release}.yaml)")
     for r, meta in reversed(metas.items()):  # last first: the role being added is the one named
         listed = (meta or {}).get("conflicts") or []
-        banned = {"*"} if listed == "*" else {fixture_data.canonical_role(c) for c in listed}
+        banned = {"*"} if listed == "*" else {fuel_data.canonical_role(c) for c in listed}
         clash = sorted(set(canonical) - {r}) if "*" in banned else sorted(banned & set(canonical))
         if clash:
             raise RoleRestrictionError(f"node {name}: role {r} cannot be combined with {', '.join(clash)} "
                                        f"({_where(release, r, 'conflicts')})")
     if facts is None:
         return canonical
-    new = {fixture_data.canonical_role(r) for r in added} or set(canonical)
+    new = {fuel_data.canonical_role(r) for r in added} or set(canonical)
     for r, meta in metas.items():
         for restriction in (meta or {}).get("restrictions") or []:
             if condition_holds(restriction["condition"], facts):
                 raise RoleRestrictionError(f"node {name}: role {r} refused (Fuel UI): {restriction['message']} "
                                            f"({_where(release, r, 'restrictions')}: {restriction['condition']})")
-    rules = fixture_data.release_rules(release)
+    rules = fuel_data.release_rules(release)
     if "vcenter-compute" in new and facts.locked and \
             "nova_computes" not in rules["after_deploy"]["vmware_when_locked"]["editable"]:
         status = rules["after_deploy"]["vmware_when_locked"]["status"]
@@ -107,22 +107,22 @@ def check_node(name: str, roles: Sequence[str], facts: ClusterFacts | None,
     return canonical
 
 
-def check_cluster(nodes: Mapping[str, Sequence[str]], release: str = fixture_data.newest_release()) -> list[str]:
+def check_cluster(nodes: Mapping[str, Sequence[str]], release: str = fuel_data.newest_release()) -> list[str]:
     """Check cluster-wide limits before a deploy; raise on a broken `min`, return warnings (HA, recommended)."""
     by_role: dict[str, list[str]] = {}
     for node, roles in nodes.items():
         for r in roles:
-            by_role.setdefault(fixture_data.canonical_role(r), []).append(node)
+            by_role.setdefault(fuel_data.canonical_role(r), []).append(node)
     warnings = []
-    for fuel_name, meta in fixture_data.release_rules(release)["roles"].items():
-        r = fixture_data.canonical_role(fuel_name)
+    for fuel_name, meta in fuel_data.release_rules(release)["roles"].items():
+        r = fuel_data.canonical_role(fuel_name)
         have = by_role.get(r, [])
         limits = meta.get("limits") or {}
         # Only the controller's min binds our clusters: the other mins (ironic, mongo) apply once enabled.
         if "min" in limits and r == "controller" and len(have) < limits["min"]:
             raise RoleRestrictionError(f"cluster needs at least {limits['min']} {r} node(s), has {len(have)} "
                                        f"({_where(release, r, 'limits.min')})")
-        ha = (fixture_data.roles_metadata()["roles"].get(r) or {}).get("ha") or {}
+        ha = (fuel_data.roles_metadata()["roles"].get(r) or {}).get("ha") or {}
         if "recommended" in limits and len(have) > limits["recommended"] and not ha and r != "controller":
             warnings.append(f"{len(have)} {r} nodes ({', '.join(have)}): {limits['recommended']} recommended")
         if have and ha.get("min_nodes") and len(have) < ha["min_nodes"]:

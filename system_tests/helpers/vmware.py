@@ -15,7 +15,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers.errors import VmwareSettingsError
 
 CONTROLLERS = "controllers"
@@ -25,8 +25,8 @@ CREDENTIALS = ("vcenter_host", "vcenter_username", "vcenter_password")
 def attributes(values: Mapping[str, str], target_node: str,
                template: str = "vmware_attributes.yaml") -> dict[str, Any]:
     """The template with {{vcenter_host}}, {{vcenter_username}}, {{vcenter_password}}, {{target_node}} filled."""
-    data, _ = fixture_data.vmware_template(template)
-    return fixture_data.fill(data, {**values, "target_node": target_node}, where=f"fixtures/{template}")
+    data, _ = fuel_data.vmware_template(template)
+    return fuel_data.fill(data, {**values, "target_node": target_node}, where=f"fixtures/{template}")
 
 
 def with_nova_compute(attrs: Mapping[str, Any], nova_compute: Mapping[str, Any], target_node: str) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def for_release(attrs: Mapping[str, Any], release: str) -> dict[str, Any]:
     """The value in the release's own shape: 6.1's nova_computes have no target_node (fixtures/releases/6.1.yaml
     vmware.nova_compute_fields; every vCenter nova-compute runs on the controllers there)."""
     out = copy.deepcopy(dict(attrs))
-    fields = fixture_data.release_rules(release)["vmware"].get("nova_compute_fields")
+    fields = fuel_data.release_rules(release)["vmware"].get("nova_compute_fields")
     if fields:
         for az in out.get("availability_zones") or []:
             az["nova_computes"] = [{k: v for k, v in nc.items() if k in fields} for nc in az.get("nova_computes") or []]
@@ -82,10 +82,10 @@ def nova_computes(attrs: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def validate(attrs: Mapping[str, Any], vcenter_compute_hosts: Collection[str],
-             release: str = fixture_data.newest_release()) -> None:
+             release: str = fuel_data.newest_release()) -> None:
     """Raise VmwareSettingsError (one line) for what Nailgun would refuse; target nodes must be known hosts."""
-    _, rules = fixture_data.vmware_template()
-    allowed_targets = fixture_data.release_rules(release)["vmware"]["target_node"]
+    _, rules = fuel_data.vmware_template()
+    allowed_targets = fuel_data.release_rules(release)["vmware"]["target_node"]
     azs = attrs.get("availability_zones") or []
     if not azs:
         raise VmwareSettingsError("vmware_attributes: no availability_zones")
@@ -128,7 +128,7 @@ def validate(attrs: Mapping[str, Any], vcenter_compute_hosts: Collection[str],
 
 def check_change_on_deployed(old: Mapping[str, Any], new: Mapping[str, Any], release: str) -> None:
     """What a deployed (locked) cluster of that release refuses, before the PUT is sent (one line)."""
-    rules = fixture_data.release_rules(release)
+    rules = fuel_data.release_rules(release)
     when_locked = rules["after_deploy"]["vmware_when_locked"]
     where = f"fixtures/releases/{release}.yaml after_deploy.vmware_when_locked"
     if not when_locked["editable"]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.errors import DeploymentError, OstfError, RoleRestrictionError, SystemTestError
 from system_tests.helpers.ostf_results import OstfResult
@@ -90,7 +90,7 @@ def expect_not_ran(result: OstfResult, hypervisors: Collection[str], what: str) 
 
 def path_of(d: Deployment) -> str:
     """The scenario path of the deployment's Fuel release (fixtures/releases/<release>.yaml scenario.path)."""
-    return str(fixture_data.release_rules(d.release)["scenario"]["path"])
+    return str(fuel_data.release_rules(d.release)["scenario"]["path"])
 
 
 def vmdk_volume_tests(test_sets: Collection[str], vcenter_zones: int = 1) -> list[str]:

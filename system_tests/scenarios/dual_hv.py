@@ -10,7 +10,7 @@ The path follows the Fuel release (`--release`, fixtures/releases/<release>.yaml
 
 from __future__ import annotations
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers import vmware
 from system_tests.proboscis_compat import test
 from system_tests.scenarios.base import (
@@ -32,7 +32,7 @@ GROW_LATER, VCENTER_FIRST = "grow_later", "vcenter_first"
 
 def _step(name: str, path: str) -> dict:
     """A scale step with its vcenter_first variant laid over it on that path."""
-    step = fixture_data.scale_step(name)
+    step = fuel_data.scale_step(name)
     variant = step.pop(VCENTER_FIRST, None) or {}
     return {**step, **variant} if path == VCENTER_FIRST else step
 
@@ -57,9 +57,9 @@ def deploy_kvm() -> None:
     d = deployment()
     path = path_of(d)
     template = "kvm_only" if path == GROW_LATER else "kvm_vcenter_controllers"
-    data = fixture_data.cluster_template(template)
+    data = fuel_data.cluster_template(template)
     d.create_cluster(template)
-    d.add_nodes(fixture_data.nodes_of(data))
+    d.add_nodes(fuel_data.nodes_of(data))
     if data.get("vmware_attributes"):
         d.set_vmware_attributes(vmware.attributes(d.vcenter_values(), data["target_node"],
                                                   template=data["vmware_attributes"]))
@@ -94,10 +94,10 @@ def add_vcenter_compute() -> None:
     d = start_from("deploy_kvm")
     path = path_of(d)
     step = _step("add_vcenter_compute", path)
-    refusal = fixture_data.scenario_refusal(d.release, "add_vcenter_compute")
+    refusal = fuel_data.scenario_refusal(d.release, "add_vcenter_compute")
     if refusal:
         before = d.node_roles()
-        expect_refused(lambda: d.add_nodes(fixture_data.nodes_of(step)), f"Fuel {d.release}",
+        expect_refused(lambda: d.add_nodes(fuel_data.nodes_of(step)), f"Fuel {d.release}",
                        f"compute-vmware on a deployed Fuel {d.release} cluster")
         after = d.node_roles()
         assert after == before, f"a refused assignment changed the cluster: {before} -> {after}"
@@ -105,7 +105,7 @@ def add_vcenter_compute() -> None:
         d.make_snapshot("add_vcenter_compute")
         return
     d.update_settings(step["settings"])
-    d.add_nodes(fixture_data.nodes_of(step))
+    d.add_nodes(fuel_data.nodes_of(step))
     target = d.hostname(step["target_node"])
     if path == GROW_LATER:
         attrs = vmware.attributes(d.vcenter_values(), target, template=step["vmware_attributes"])
@@ -137,7 +137,7 @@ def add_cinder_vmdk_ha() -> None:
     d = start_from("add_vcenter_compute")
     step = _step("add_cinder_vmdk_ha", path_of(d))
     d.update_settings(step["settings"])
-    d.add_nodes(fixture_data.nodes_of(step))
+    d.add_nodes(fuel_data.nodes_of(step))
     d.deploy_changes(DEPLOY_TIMEOUT)
     result = run_ostf_for(d, OSTF_SETS, OSTF_TIMEOUT)
     expect_ran(result, {"vcenter"}, "the vCenter volume tests", keyword="volume")

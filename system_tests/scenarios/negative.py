@@ -3,7 +3,7 @@ anything is deployed."""
 
 from __future__ import annotations
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.proboscis_compat import test
 from system_tests.scenarios.base import collect_diagnostics, deployment, expect_refused
 
@@ -23,7 +23,7 @@ def vcenter_compute_with_compute_refused() -> None:
     d.revert_snapshot("deploy_kvm")
     before = d.node_roles()
     # 6.1 has no compute-vmware at all (its Nailgun would drop it silently): that is the refusal there.
-    why = ("does not exist in Fuel 6.1" if fixture_data.release_role(d.release, "compute-vmware") is None
+    why = ("does not exist in Fuel 6.1" if fuel_data.release_role(d.release, "compute-vmware") is None
            else "cannot be combined with compute")
     expect_refused(lambda: d.add_nodes({"slave-04": ["compute", "vcenter-compute"]}),
                    why, "compute + vcenter-compute on a new node")

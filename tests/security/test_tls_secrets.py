@@ -28,7 +28,7 @@ from test_loader import GOOD
 from fuel_health import config as config_mod
 from fuel_health.config import ConfigError
 from fuel_health.config import nailgun_client as nailgun
-from fuel_health.secret import Secret
+from fuel_health.config.secret import Secret
 
 TOKEN = "tok-0123456789abcdef"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from devops_envs.local import fixture_data, topology
+from devops_envs.local import fuel_data, topology
 from devops_envs.local.topology import Topology
 
 
@@ -44,7 +44,7 @@ class RecordingLab:
             data["vmware_attributes"] = vmware_attributes
             data["cluster"]["settings"]["common"]["use_vcenter"] = True
             data["vcenter"] = data.get("vcenter") or vcenter  # as Lab.add_node: a running simulator's section stays
-        if any(fixture_data.canonical_role(r) == "cinder-vmdk" for r in roles):
+        if any(fuel_data.canonical_role(r) == "cinder-vmdk" for r in roles):
             data["cluster"]["settings"]["storage"]["volumes_vmdk"] = True
         self.current = topology.from_dict(data, where=f"node {name}")
         return self.current

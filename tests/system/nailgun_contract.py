@@ -16,7 +16,7 @@ from typing import Any
 
 from werkzeug import Request, Response
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from fuel_health.pytest_plugin import ostf as suite
 from fuel_health.pytest_plugin import tags as tag_rules
 
@@ -38,7 +38,7 @@ def attributes_for(release: str) -> dict[str, Any]:
     """GET /clusters/<id>/attributes `editable`: the groups our backend touches, with Nailgun's metadata. No
     storage.volumes_vmdk: no release 6.1-9.0 has it (FW <tag>:nailgun/nailgun/fixtures/openstack.yaml); a PUT of
     an unknown key is stored and does nothing (cluster_tags ignores it)."""
-    always = fixture_data.release_rules(release)["after_deploy"]["attributes_when_locked"]["editable"]
+    always = fuel_data.release_rules(release)["after_deploy"]["attributes_when_locked"]["editable"]
     editable: dict[str, Any] = {
         "access": {"metadata": {"label": "OpenStack Access", "weight": 10},
                    "user": {"value": "admin", "type": "text"}, "password": {"value": "os-pw", "type": "password"},
@@ -61,7 +61,7 @@ def vmware_for(release: str) -> dict[str, Any]:
     """GET vmware_attributes: metadata (nova_computes editable_for_deployed on 8.0+) and Nailgun's default value
     (FW/fixtures/openstack.yaml vmware_attributes_metadata `value`: one empty zone `vcenter`; 7.0+ nova_computes
     carry target_node `controllers`; 6.1/7.0 zones keep `cinder: {enable: true}`)."""
-    rules = fixture_data.release_rules(release)
+    rules = fuel_data.release_rules(release)
     editable_ncs = "nova_computes" in rules["after_deploy"]["vmware_when_locked"]["editable"]
     metadata = [{"name": "availability_zones", "type": "array", "fields": [
         {"name": "az_name", "type": "text"}, {"name": "vcenter_host", "type": "text"},
@@ -114,7 +114,7 @@ class FakeFuelMaster:
 
     def __init__(self, release: str = "8.0", discovered: tuple[str, ...] = tuple(MACS)) -> None:
         self.release = release
-        self.rules = fixture_data.release_rules(release)
+        self.rules = fuel_data.release_rules(release)
         self.clusters: dict[int, dict[str, Any]] = {}
         self.attributes = attributes_for(release)
         self.vmware = vmware_for(release)

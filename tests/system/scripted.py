@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers import roles
 from system_tests.helpers.deployment import Deployment
 from system_tests.helpers.errors import DeploymentError
@@ -54,7 +54,7 @@ class ScriptedDeployment(Deployment):
             roles.check_node(name, [*self.roles.get(name, ()), *wanted], None, self.release)
         self._step("add_nodes", {n: list(r) for n, r in nodes.items()})
         for name, wanted in nodes.items():
-            self.roles[name] = (*self.roles.get(name, ()), *(fixture_data.canonical_role(r) for r in wanted))
+            self.roles[name] = (*self.roles.get(name, ()), *(fuel_data.canonical_role(r) for r in wanted))
 
     def set_vmware_attributes(self, attrs: Mapping[str, Any]) -> None:
         self._step("set_vmware_attributes", attrs)

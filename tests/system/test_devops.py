@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from devops_double import RecordedEnvironment
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers.devops import FuelDevopsEnv, load_template
 from system_tests.helpers.errors import DeploymentError
 
@@ -103,7 +103,7 @@ def test_the_dual_hv_lab_template_has_fuel_devops_fields_and_the_test_slaves(mon
     nodes = data["template"]["devops_settings"]["groups"][0]["nodes"]
     assert [(n["name"], n["role"]) for n in nodes][:2] == [("admin", "fuel_master"), ("slave-01", "fuel_slave")]
     slaves = {n["name"]: n["params"] for n in nodes if n["role"] == "fuel_slave"}
-    wanted = set(fixture_data.nodes_of(fixture_data.cluster_template("dual_hv")))
+    wanted = set(fuel_data.nodes_of(fuel_data.cluster_template("dual_hv")))
     assert wanted <= set(slaves)
     assert [v["name"] for v in slaves["slave-04"]["volumes"]] == ["system"]  # vcenter-compute: `os` only
     assert {n: set(p["network_config"]) for n, p in slaves.items()} == {n: {"eth0", "eth1", "eth2", "eth3", "eth4"}
@@ -112,7 +112,7 @@ def test_the_dual_hv_lab_template_has_fuel_devops_fields_and_the_test_slaves(mon
 
 
 def test_the_template_says_it_needs_fuel_devops_3_and_cites_no_missing_schema():
-    text = (fixture_data.FIXTURES.parent / "devops_envs" / "dual_hv_fuel_lab.yaml").read_text()
+    text = (fuel_data.FIXTURES.parent / "devops_envs" / "dual_hv_fuel_lab.yaml").read_text()
     assert "Needs fuel-devops 3.0" in text and "schema.yaml" not in text and "tag:" not in text
 
 

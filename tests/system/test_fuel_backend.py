@@ -16,7 +16,7 @@ import pytest
 from devops_double import RecordedEnvironment
 from nailgun_contract import MACS, TOKEN, FakeFuelMaster
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from fuel_health.config.nailgun_client import NailgunClient
 from system_tests import runner
 from system_tests.helpers import vmware
@@ -41,7 +41,7 @@ def start(httpserver, release: str, tmp_path) -> tuple[FakeFuelMaster, FuelDeplo
                                 log=lambda m: None), env
 
 
-@pytest.fixture(params=fixture_data.releases())
+@pytest.fixture(params=fuel_data.releases())
 def each(request, httpserver, tmp_path):
     return start(httpserver, request.param, tmp_path)
 
@@ -57,9 +57,9 @@ def nine(httpserver, tmp_path):
 
 
 def deploy_kvm(fuel: FuelDeployment, template: str = "kvm_only") -> None:
-    data = fixture_data.cluster_template(template)
+    data = fuel_data.cluster_template(template)
     fuel.create_cluster(template)
-    fuel.add_nodes(fixture_data.nodes_of(data))
+    fuel.add_nodes(fuel_data.nodes_of(data))
     if data.get("vmware_attributes"):
         fuel.set_vmware_attributes(vmware.attributes(fuel.vcenter_values(), data["target_node"]))
     fuel.deploy_changes(600)
@@ -130,12 +130,12 @@ def test_the_double_refuses_multinode_and_nova_network_on_8_0(eight):
     assert master.clusters == {}
 
 
-@pytest.mark.parametrize("release", fixture_data.releases())
+@pytest.mark.parametrize("release", fuel_data.releases())
 def test_a_cluster_without_mode_gets_nailguns_default(httpserver, tmp_path, release):
     """fuel-web validators/cluster.py _validate_mode (6.1:131-137, 9.0:184-186) checks `if mode and ...`: a POST
     without mode is accepted and the column default ha_compact applies (db/sqlalchemy/models/cluster.py)."""
     master, fuel, _ = start(httpserver, release, tmp_path)
-    provider = fixture_data.release_rules(release)["net_providers"][0]
+    provider = fuel_data.release_rules(release)["net_providers"][0]
     fuel.nailgun.create_cluster({"name": "x", "release": 2, "net_provider": provider})
     assert master.clusters[1]["mode"] == "ha_compact"
 

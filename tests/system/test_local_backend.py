@@ -12,7 +12,7 @@ import tarfile
 import pytest
 
 from devops_envs.local import topology
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers import local, vmware
 from system_tests.helpers.errors import DeploymentError, OstfError, RoleRestrictionError
 from system_tests.helpers.local import LocalDeployment
@@ -36,9 +36,9 @@ def kvm(lab, tmp_path) -> LocalDeployment:
 
 
 def add_vcenter_compute(d: LocalDeployment) -> None:
-    step = fixture_data.scale_step("add_vcenter_compute")
+    step = fuel_data.scale_step("add_vcenter_compute")
     d.update_settings(step["settings"])
-    d.add_nodes(fixture_data.nodes_of(step))
+    d.add_nodes(fuel_data.nodes_of(step))
     d.set_vmware_attributes(vmware.attributes(d.vcenter_values(), d.hostname("slave-04")))
     d.deploy_changes(600)
 
@@ -50,7 +50,7 @@ def test_the_lab_files_match_the_fixture_templates():
 
 
 def test_create_cluster_is_reset_then_up_and_the_template_nodes_are_already_there(kvm, lab):
-    kvm.add_nodes(fixture_data.nodes_of(fixture_data.cluster_template("kvm_only")))
+    kvm.add_nodes(fuel_data.nodes_of(fuel_data.cluster_template("kvm_only")))
     kvm.deploy_changes(600)
 
     assert [c for c in lab.calls if c[0] != "topology"] == [("reset",), ("up", "kvm_only")]
@@ -58,9 +58,9 @@ def test_create_cluster_is_reset_then_up_and_the_template_nodes_are_already_ther
 
 
 def test_a_lab_file_that_drifted_from_fixtures_is_refused_before_reset(lab, monkeypatch):
-    drifted = fixture_data.cluster_template("kvm_only")
+    drifted = fuel_data.cluster_template("kvm_only")
     drifted["nodes"][1]["roles"] = ["compute", "cinder"]
-    monkeypatch.setattr(fixture_data, "cluster_template", lambda name: drifted)
+    monkeypatch.setattr(fuel_data, "cluster_template", lambda name: drifted)
 
     with pytest.raises(DeploymentError, match=r"node node-2: lab \('compute',\) vs fixtures \('compute', 'cinder'\)"):
         LocalDeployment(lab=lab, log=lambda m: None).create_cluster("kvm_only")
@@ -80,9 +80,9 @@ def test_adding_vcenter_compute_is_one_add_node_with_the_vmware_settings(kvm, la
 
 def test_cinder_vmdk_pair_is_two_add_nodes_without_vmware_settings(kvm, lab):
     add_vcenter_compute(kvm)
-    step = fixture_data.scale_step("add_cinder_vmdk_ha")
+    step = fuel_data.scale_step("add_cinder_vmdk_ha")
     kvm.update_settings(step["settings"])
-    kvm.add_nodes(fixture_data.nodes_of(step))
+    kvm.add_nodes(fuel_data.nodes_of(step))
     kvm.deploy_changes(600)
 
     adds = [c[1:4] for c in lab.calls if c[0] == "add_node"]
@@ -164,16 +164,16 @@ def test_the_8_0_path_on_the_lab_cluster1_stays_on_the_stand_in_cluster2_on_node
     """Recording Lab double: the real scenario steps, as system_tests.scenarios.dual_hv drives them on 8.0 (fuel-qa
     mitaka-eol vcenter_add_computevmware.yaml: Cluster1 on the controllers, then compute-vmware + Cluster2)."""
     d = LocalDeployment(lab=lab, reports_dir=tmp_path, log=lambda m: None, release="8.0")
-    data = fixture_data.cluster_template("kvm_vcenter_controllers")
+    data = fuel_data.cluster_template("kvm_vcenter_controllers")
     d.create_cluster("kvm_vcenter_controllers")
-    d.add_nodes(fixture_data.nodes_of(data))
+    d.add_nodes(fuel_data.nodes_of(data))
     d.set_vmware_attributes(vmware.attributes(d.vcenter_values(), "controllers"))
     d.deploy_changes(600)
     assert [c[:2] for c in lab.calls if c[0] not in ("topology",)] == [("reset",), ("up", "kvm_vcenter_controllers")]
     assert vmware.target_nodes(d.vmware_attributes()) == ["controllers"]  # the stand-in reads as the controllers
     assert lab.current.vsphere_clusters == ["Cluster1", "Cluster2"]  # the simulator has Cluster2 from the start
 
-    step = fixture_data.scale_step("add_vcenter_compute")["vcenter_first"]
+    step = fuel_data.scale_step("add_vcenter_compute")["vcenter_first"]
     d.add_nodes({"slave-04": ["compute-vmware"]})
     d.set_vmware_attributes(vmware.with_nova_compute(d.vmware_attributes(), step["nova_compute"], "node-4"))
     d.deploy_changes(600)
@@ -189,7 +189,7 @@ def test_the_8_0_path_on_the_lab_cluster1_stays_on_the_stand_in_cluster2_on_node
         ("vcenter-on-controllers", "Cluster1"), ("node-4", "Cluster2")]
     assert vmware.target_nodes(d.vmware_attributes()) == ["controllers", "node-4"]  # as Nailgun reports them
 
-    d.add_nodes(fixture_data.nodes_of(fixture_data.scale_step("add_cinder_vmdk_ha")))
+    d.add_nodes(fuel_data.nodes_of(fuel_data.scale_step("add_cinder_vmdk_ha")))
     d.deploy_changes(600)
     assert [n.name for n in lab.current.nodes][-2:] == ["node-5", "node-6"]
 

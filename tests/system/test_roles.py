@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 from system_tests.helpers import roles
 from system_tests.helpers.errors import RoleRestrictionError
 
@@ -41,7 +41,7 @@ def test_7_0_compute_vmware_conflicts_with_everything():
         "(fixtures/releases/7.0.yaml compute-vmware.conflicts)")
 
 
-@pytest.mark.parametrize("release", fixture_data.releases())
+@pytest.mark.parametrize("release", fuel_data.releases())
 def test_cinder_and_cinder_vmdk_share_a_node_in_every_release(release):
     """fuel-qa 7.0-eol test_vcenter.py vcenter_multiroles_cindervmdk_and_cinder deploys exactly that."""
     assert roles.check_node("slave-05", ["controller", "cinder", "cinder-vmware"], VCENTER_ON, release) == (
@@ -70,21 +70,21 @@ def test_vcenter_roles_are_hidden_while_vcenter_is_off():
 
 def test_no_invented_rules_remain():
     """No zabbix-server role, no cinder<->cinder-vmdk conflict, no nova-network-only rule after 7.0."""
-    for release in fixture_data.releases():
-        rules = fixture_data.release_rules(release)["roles"]
+    for release in fuel_data.releases():
+        rules = fuel_data.release_rules(release)["roles"]
         assert "zabbix-server" not in rules
         assert not rules["cinder-vmware"].get("conflicts")
         for meta in rules.values():
             assert all("net_provider" not in r["condition"] for r in meta.get("restrictions") or [])
-    assert "zabbix-server" not in fixture_data.roles_metadata()["roles"]
+    assert "zabbix-server" not in fuel_data.roles_metadata()["roles"]
     assert refusal("slave-09", ["zabbix-server"], None).startswith(
         "node slave-09: role zabbix-server does not exist in Fuel 9.0")
 
 
 def test_allowed_roles_come_back_canonical():
     assert roles.check_node("slave-05", ["cinder-vmware"], VCENTER_ON) == ("cinder-vmdk",)
-    assert fixture_data.fuel_role("cinder-vmdk") == "cinder-vmware"
-    assert fixture_data.fuel_role("controller") == "controller"
+    assert fuel_data.fuel_role("cinder-vmdk") == "cinder-vmware"
+    assert fuel_data.fuel_role("controller") == "controller"
 
 
 def test_cluster_limits_and_the_cinder_vmdk_ha_rule():

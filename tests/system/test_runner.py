@@ -155,11 +155,11 @@ def _imports(package: Path, depth: int = 1) -> set[str]:
 
 def test_the_boundaries_hold():
     """Arrows point one way: the suite imports neither the lab nor the system tests; the lab imports no system
-    test and, of the suite, only the one reader of fixtures/ (fuel_health.fixture_data)."""
+    test and, of the suite, only the one reader of fixtures/ (fuel_health.fuel_data)."""
     assert not _imports(REPO / "fuel_health") & {"system_tests", "devops_envs"}
     assert not _imports(REPO / "devops_envs") & {"system_tests"}
     assert {m for m in _imports(REPO / "devops_envs", depth=2) if m.split(".")[0] == "fuel_health"} == {
-        "fuel_health.fixture_data"}
+        "fuel_health.fuel_data"}
 
 
 def test_the_fuel_backend_cannot_start_without_fuel_devops_in_one_line(capsys, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 
 from devops_envs.local.lab import Lab
 from devops_envs.local.paths import LabPaths
-from fuel_health import config, fixture_data
+from fuel_health import config, fuel_data
 from fuel_health.pytest_plugin import ostf, selection
 from fuel_health.pytest_plugin.tags import deployment_tags
 from system_tests.helpers import vmware
@@ -41,18 +41,18 @@ def test_each_step_of_the_chain_has_the_tests_its_scenario_expects(lab, tmp_path
     expect_ran(kvm, {"kvm"}, "deploy_kvm")
     expect_not_ran(kvm, {"vcenter", "both"}, "deploy_kvm")
 
-    step = fixture_data.scale_step("add_vcenter_compute")
+    step = fuel_data.scale_step("add_vcenter_compute")
     d.update_settings(step["settings"])
-    d.add_nodes(fixture_data.nodes_of(step))
+    d.add_nodes(fuel_data.nodes_of(step))
     d.set_vmware_attributes(vmware.attributes(d.vcenter_values(), d.hostname("slave-04")))
     d.deploy_changes(600)
     vcenter = applicable(lab, tmp_path, suite)
     expect_ran(vcenter, {"vcenter"}, "add_vcenter_compute")
     expect_ran(vcenter, {"kvm"}, "add_vcenter_compute")
 
-    step = fixture_data.scale_step("add_cinder_vmdk_ha")
+    step = fuel_data.scale_step("add_cinder_vmdk_ha")
     d.update_settings(step["settings"])
-    d.add_nodes(fixture_data.nodes_of(step))
+    d.add_nodes(fuel_data.nodes_of(step))
     d.deploy_changes(600)
     vmdk = applicable(lab, tmp_path, suite)
     expect_ran(vmdk, {"vcenter"}, "add_cinder_vmdk_ha", keyword="volume")
@@ -81,7 +81,7 @@ def test_the_8_0_path_has_the_tests_its_scenario_expects(lab, tmp_path, suite):
     grown = applicable(lab, tmp_path, suite)
     expect_ran(grown, {"vcenter"}, "add_vcenter_compute")
 
-    d.add_nodes(fixture_data.nodes_of(fixture_data.scale_step("add_cinder_vmdk_ha")))
+    d.add_nodes(fuel_data.nodes_of(fuel_data.scale_step("add_cinder_vmdk_ha")))
     d.deploy_changes(600)
     vmdk = applicable(lab, tmp_path, suite)
     expect_ran(vmdk, {"vcenter"}, "add_cinder_vmdk_ha", keyword="volume")

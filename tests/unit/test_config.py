@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from fuel_health import config
-from fuel_health.secret import Secret
+from fuel_health.config.secret import Secret
 
 
 def test_dual_config_loads_with_vcenter_derived_from_vmware_attributes(dual_raw, write_config, vc_password):

@@ -123,8 +123,8 @@ def test_a_plugin_loaded_by_name_is_an_arrow(tmp_path: Path):
 
 
 # fuel_health's layers, lowest first, as docs/architecture.md's "fuel_health/, by layer" table lists them.
-LAYERS = [("fixture_data", "roles"), ("secret", "config"), ("clients",), ("steps",), ("pytest_plugin",), ("tests",),
-          ("adapter",), ("cli", "__main__")]
+LAYERS = [("fuel_data",), ("config",), ("clients",), ("steps",), ("pytest_plugin",), ("tests",), ("adapter",),
+          ("cli", "__main__")]
 
 
 def rank(module: str) -> int | None:

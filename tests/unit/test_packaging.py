@@ -14,17 +14,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Run by a python that sees the built package first (before the editable install's finder): where fixture_data
+# Run by a python that sees the built package first (before the editable install's finder): where fuel_data
 # found fixtures/ and a little of what it read there.
 PROBE = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import fuel_health
-from fuel_health import fixture_data as f
+from fuel_health import fuel_data as f
 print(json.dumps({"package": fuel_health.__file__, "fixtures": str(f.FIXTURES), "releases": f.releases(),
                   "role": f.role("compute-vmware")["name"],
                   "fragment": f.config_fragment_path("vcenter-compute", "nova.conf").is_file()}))
@@ -43,7 +43,7 @@ def test_the_built_package_holds_fixtures_and_reads_them_from_itself(tmp_path):
 
     shipped = lib / "fuel_health" / "_fixtures"
     assert shipped.is_dir() and not shipped.is_symlink(), "the built package has no fuel_health/_fixtures files"
-    data = {p.relative_to(fixture_data.FIXTURES) for p in fixture_data.FIXTURES.rglob("*")
+    data = {p.relative_to(fuel_data.FIXTURES) for p in fuel_data.FIXTURES.rglob("*")
             if p.is_file() and p.suffix != ".md"}  # README.md files document the folder; nothing reads them
     built = {p.relative_to(shipped) for p in shipped.rglob("*") if p.is_file()}
     assert len(data) > 10 and sorted(map(str, data - built)) == [], "fixtures/ files the package does not ship"
@@ -54,4 +54,4 @@ def test_the_built_package_holds_fixtures_and_reads_them_from_itself(tmp_path):
     seen = json.loads(probe.stdout)
     assert Path(seen["package"]).is_relative_to(lib), f"imported the checkout, not the build: {seen['package']}"
     assert Path(seen["fixtures"]) == shipped.resolve()
-    assert seen["releases"] == list(fixture_data.releases()) and seen["role"] and seen["fragment"]
+    assert seen["releases"] == list(fuel_data.releases()) and seen["role"] and seen["fragment"]

@@ -1,4 +1,4 @@
-"""fuel_health.fixture_data, the one reader of fixtures/, and fuel_health.roles built on it."""
+"""fuel_health.fuel_data, the one reader of fixtures/, and fuel_health.fuel_data.roles built on it."""
 
 from __future__ import annotations
 
@@ -7,69 +7,69 @@ from pathlib import Path
 
 import pytest
 
-from fuel_health import fixture_data, roles
-from fuel_health.fixture_data import FixtureError
+from fuel_health import fuel_data
+from fuel_health.fuel_data import FixtureError, roles
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_both_spellings_of_a_role_name_one_metadata():
-    assert fixture_data.canonical_role("compute-vmware") == "vcenter-compute"
-    assert fixture_data.fuel_role("cinder-vmdk") == "cinder-vmware"
-    assert fixture_data.fuel_role("compute") == "compute"
-    assert fixture_data.role("cinder-vmware") is fixture_data.role("cinder-vmdk")
+    assert fuel_data.canonical_role("compute-vmware") == "vcenter-compute"
+    assert fuel_data.fuel_role("cinder-vmdk") == "cinder-vmware"
+    assert fuel_data.fuel_role("compute") == "compute"
+    assert fuel_data.role("cinder-vmware") is fuel_data.role("cinder-vmdk")
 
 
 def test_an_unknown_role_is_one_line_naming_the_known_ones():
     with pytest.raises(FixtureError, match=r"unknown role 'zabbix-server' \(fixtures/roles.yaml knows: .*"
                                            r"compute-vmware") as err:
-        fixture_data.role("zabbix-server")
+        fuel_data.role("zabbix-server")
     assert "\n" not in str(err.value)
 
 
 def test_releases_are_the_files_oldest_first_and_the_newest_is_the_labs():
-    assert fixture_data.releases() == ("6.1", "7.0", "8.0", "9.0")
-    assert fixture_data.newest_release() == "9.0"
+    assert fuel_data.releases() == ("6.1", "7.0", "8.0", "9.0")
+    assert fuel_data.newest_release() == "9.0"
     with pytest.raises(FixtureError, match=r"no rules for Fuel release '5.1' .*known: 6.1, 7.0, 8.0, 9.0"):
-        fixture_data.release_rules("5.1")
+        fuel_data.release_rules("5.1")
 
 
 def test_conflicts_come_in_the_seeds_names_from_the_release_file():
-    assert {"compute", "cinder", "controller"} <= fixture_data.conflicts("vcenter-compute", "9.0")
-    assert fixture_data.conflicts("cinder-vmware", "9.0") == set()
+    assert {"compute", "cinder", "controller"} <= fuel_data.conflicts("vcenter-compute", "9.0")
+    assert fuel_data.conflicts("cinder-vmware", "9.0") == set()
     with pytest.raises(FixtureError, match=r"role 'compute-vmware' does not exist in Fuel 6.1"):
-        fixture_data.conflicts("compute-vmware", "6.1")
+        fuel_data.conflicts("compute-vmware", "6.1")
 
 
 def test_templates_are_fresh_copies():
-    fixture_data.cluster_template("dual_hv")["nodes"].clear()
-    assert fixture_data.nodes_of(fixture_data.cluster_template("dual_hv"))
+    fuel_data.cluster_template("dual_hv")["nodes"].clear()
+    assert fuel_data.nodes_of(fuel_data.cluster_template("dual_hv"))
     with pytest.raises(FixtureError, match=r"no scale step 'nope' in fixtures/scale \(known: add_cinder_vmdk_ha"):
-        fixture_data.scale_step("nope")
+        fuel_data.scale_step("nope")
 
 
 def test_fill_replaces_every_placeholder_or_names_the_missing_one():
-    assert fixture_data.fill({"a": ["x {{ host }}", 3]}, {"host": "h1"}, "t") == {"a": ["x h1", 3]}
+    assert fuel_data.fill({"a": ["x {{ host }}", 3]}, {"host": "h1"}, "t") == {"a": ["x h1", 3]}
     with pytest.raises(FixtureError, match=r"^t: no value for placeholder \{\{port\}\} \(have: host\)$"):
-        fixture_data.fill("{{port}}", {"host": "h1"}, "t")
+        fuel_data.fill("{{port}}", {"host": "h1"}, "t")
 
 
 def test_a_missing_fixtures_folder_is_one_line(monkeypatch, tmp_path):
-    monkeypatch.setattr(fixture_data, "FIXTURES", tmp_path / "fixtures")
-    fixture_data._load.cache_clear()
-    fixture_data.releases.cache_clear()
+    monkeypatch.setattr(fuel_data, "FIXTURES", tmp_path / "fixtures")
+    fuel_data._load.cache_clear()
+    fuel_data.releases.cache_clear()
     try:
         with pytest.raises(FixtureError, match=r"^cannot read fixtures/roles.yaml in .*: No such file or directory"):
-            fixture_data.roles_metadata()
+            fuel_data.roles_metadata()
         with pytest.raises(FixtureError, match=r"^no release rules in "):
-            fixture_data.newest_release()
+            fuel_data.newest_release()
     finally:
-        fixture_data._load.cache_clear()
-        fixture_data.releases.cache_clear()
+        fuel_data._load.cache_clear()
+        fuel_data.releases.cache_clear()
 
 
 def test_the_suites_roles_are_the_fixtures():
-    meta = fixture_data.roles_metadata()
+    meta = fuel_data.roles_metadata()
     assert meta["aliases"] == roles.ALIASES
     assert set(meta["roles"]) == roles.KNOWN_ROLES
     assert roles.normalize_role("cinder-vmware") == "cinder-vmdk"

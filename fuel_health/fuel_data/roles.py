@@ -1,16 +1,16 @@
 """Fuel node roles the suite knows, their aliases, and the services each role runs: fixtures/roles.yaml, read
-through fuel_health.fixture_data (the one reader of fixtures/), shaped for the config loader."""
+through fuel_health.fuel_data (the one reader of fixtures/), shaped for the config loader."""
 
 from __future__ import annotations
 
-from fuel_health import fixture_data
+from fuel_health import fuel_data
 
 # Fuel shipped the seeds' roles under other names; both spellings are accepted everywhere.
-ALIASES: dict[str, str] = fixture_data.aliases()
+ALIASES: dict[str, str] = fuel_data.aliases()
 
 # role -> services it runs (what configuration checks look for when the config does not list them).
 SERVICES: dict[str, tuple[str, ...]] = {
-    name: tuple(meta.get("services") or ()) for name, meta in fixture_data.roles_metadata()["roles"].items()}
+    name: tuple(meta.get("services") or ()) for name, meta in fuel_data.roles_metadata()["roles"].items()}
 
 KNOWN_ROLES: frozenset[str] = frozenset(SERVICES)
 

@@ -1,7 +1,7 @@
 """The one reader of the repository's data-only `fixtures/`: Fuel's roles and their aliases, each release's
 rules, cluster templates, scale steps, the VMware settings template and the per-role config fragments.
 
-The suite (fuel_health.roles), the lab (devops_envs.local) and the system tests (system_tests.helpers) all
+The suite (fuel_health.fuel_data.roles), the lab (devops_envs.local) and the system tests (system_tests.helpers) all
 read fixtures/ here, so no role name, alias or rule is copied into code. Role names are accepted in both
 spellings: the seeds' `vcenter-compute` / `cinder-vmdk` and Fuel's `compute-vmware` / `cinder-vmware`.
 Every problem is a FixtureError whose one line names the file.
