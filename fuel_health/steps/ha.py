@@ -126,8 +126,9 @@ def database_endpoint(service: str, conf: nodes.ServiceConfig) -> Endpoint | Non
                     parts.port or 3306, parts.path.lstrip("/"), f"{service}: {key} ({path})")
 
 
-def endpoints(ctx: RunContext, node: Node, kind: str) -> list[tuple[Endpoint, list[str]]]:
-    """Each distinct broker (kind RabbitMQ) or database (MariaDB) the node's services use, with who uses it."""
+def check_endpoints_configured(ctx: RunContext, node: Node, kind: str) -> list[tuple[Endpoint, list[str]]]:
+    """Check each of the node's services names its broker (kind RabbitMQ) or database (MariaDB); return each
+    distinct one they use, with who uses it."""
     wanted = MESSAGING if kind == "RabbitMQ" else DATABASE
     found: dict[tuple[str, str, str, int, str], tuple[Endpoint, list[str]]] = {}
     missing = []

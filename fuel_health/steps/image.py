@@ -36,8 +36,8 @@ def _property(image: Any, key: str) -> Any:
     return value if value is not None else (image.properties or {}).get(key)
 
 
-def check(ctx: RunContext, name: str, disk_formats: Collection[str],
-          properties: Mapping[str, str] | None = None) -> Image:
+def check_active_with(ctx: RunContext, name: str, disk_formats: Collection[str],
+                      properties: Mapping[str, str] | None = None) -> Image:
     """Check the image exists, is active, has one of the disk formats and these properties; return it."""
     image = find(ctx, name)
     problems = []
@@ -53,7 +53,7 @@ def check(ctx: RunContext, name: str, disk_formats: Collection[str],
     return image
 
 
-def check_not(ctx: RunContext, name: str, properties: Mapping[str, str]) -> None:
+def check_not_marked(ctx: RunContext, name: str, properties: Mapping[str, str]) -> None:
     """Check the image does NOT carry these property values (a KVM image marked for vmware cannot boot on KVM)."""
     image = find(ctx, name)
     wrong = [f"{key}={want}" for key, want in properties.items() if _property(image, key) == want]

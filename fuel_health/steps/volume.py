@@ -182,8 +182,8 @@ def _force_delete(ctx: RunContext, volume: Volume) -> None:
                             what=f"{label(volume)} being force-deleted")
 
 
-def attach_refused(ctx: RunContext, server: Server, volume: Volume) -> os_exc.HttpException:
-    """Try an attach that must be refused across zones: 400 'not in the same availability_zone'."""
+def check_attach_refused(ctx: RunContext, server: Server, volume: Volume) -> os_exc.HttpException:
+    """Check nova refuses this attach across zones with 400 'not in the same availability_zone'; return the refusal."""
     where = (f"{label(volume)} (zone {volume.availability_zone}) to {compute.label(server)} "
              f"(zone {server.availability_zone})")
     try:
@@ -200,7 +200,7 @@ def attach_refused(ctx: RunContext, server: Server, volume: Volume) -> os_exc.Ht
                          "and restart nova-api")
 
 
-def check_unattached(ctx: RunContext, volume: Volume, server: Server) -> Volume:
+def check_unattached_everywhere(ctx: RunContext, volume: Volume, server: Server) -> Volume:
     """Check a refused attach left nothing: the volume available with no attachment in cinder, and not among
     the server's volumes in nova (a half-done attach shows in one view and not in the other)."""
     fresh = check_status(ctx, volume, "available")

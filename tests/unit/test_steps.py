@@ -393,7 +393,7 @@ def test_an_accepted_cross_zone_attach_fails_and_is_undone(make_ctx):
     api = FakeCompute()
     ctx = make_ctx(api)
     with pytest.raises(AssertionError, match=r"was accepted .*set \[cinder\] cross_az_attach = False in nova.conf"):
-        volume.attach_refused(ctx, server(zone="vcenter"), vol(zone="nova"))
+        volume.check_attach_refused(ctx, server(zone="vcenter"), vol(zone="nova"))
     assert api.attached == [("s1", "v1")]
     assert ctx.cleanup.pending() == ["detach volume ostf-3fa2c01b-main-volume-1 (v1) from server "
                                      "ostf-3fa2c01b-main-server-1 (s1)"]
@@ -404,13 +404,13 @@ def test_a_refusal_for_another_reason_is_not_the_cross_zone_refusal(make_ctx):
     api.attach_error = http_error(os_exc.HttpException, 409, "Volume v1 is not available")
     with pytest.raises(AssertionError, match=r"failed, but not with the cross-zone refusal: HTTP 409 Volume v1 is "
                                              r"not available \(request id req-1\)"):
-        volume.attach_refused(make_ctx(api), server(zone="vcenter"), vol())
+        volume.check_attach_refused(make_ctx(api), server(zone="vcenter"), vol())
     api.attach_error = http_error(os_exc.BadRequestException, 400,
                                   "Invalid volume: Instance s1 and volume v1 are not in the same availability_zone")
-    assert volume.attach_refused(make_ctx(api), server(zone="vcenter"), vol()) is api.attach_error
+    assert volume.check_attach_refused(make_ctx(api), server(zone="vcenter"), vol()) is api.attach_error
     api.attach_error = http_error(os_exc.BadRequestException, 400,  # Kilo's wording
                                   "Invalid volume: Instance and volume not in same availability_zone")
-    assert volume.attach_refused(make_ctx(api), server(zone="vcenter"), vol()) is api.attach_error
+    assert volume.check_attach_refused(make_ctx(api), server(zone="vcenter"), vol()) is api.attach_error
 
 
 def test_an_attach_that_nova_rolls_back_fails_fast(make_ctx, monkeypatch):
@@ -441,13 +441,13 @@ def test_a_refused_attach_must_leave_no_attachment_in_cinder_or_nova(make_ctx):
     api = FakeCompute()
     api.volume_attachments = lambda server_id: []
     with pytest.raises(AssertionError, match=r"is available, but cinder lists attachments to s1 after a refused"):
-        volume.check_unattached(make_ctx(api, volumes), vol(), server())
+        volume.check_unattached_everywhere(make_ctx(api, volumes), vol(), server())
     volumes.volumes["v1"] = [vol("available")]
     api.volume_attachments = lambda server_id: [NS(volume_id="v1")]
     with pytest.raises(AssertionError, match=r"is available, but nova lists it among the volumes of server "):
-        volume.check_unattached(make_ctx(api, volumes), vol(), server())
+        volume.check_unattached_everywhere(make_ctx(api, volumes), vol(), server())
     api.volume_attachments = lambda server_id: []
-    assert volume.check_unattached(make_ctx(api, volumes), vol(), server()).status == "available"
+    assert volume.check_unattached_everywhere(make_ctx(api, volumes), vol(), server()).status == "available"
 
 
 def test_a_server_nova_gives_up_deleting_fails_fast(make_ctx):

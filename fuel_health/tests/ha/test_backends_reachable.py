@@ -12,7 +12,7 @@ from fuel_health.steps import ha, nodes
 def test_rabbitmq_reachable(ctx, step, node):
     """A wrong port or user in one node's config goes unnoticed until that service restarts: then it is dead."""
     with step(1):
-        found = ha.endpoints(ctx, node, "RabbitMQ")
+        found = ha.check_endpoints_configured(ctx, node, "RabbitMQ")
     with step(2):
         ha.check_reachable(node, found, ctx.timeouts.api)
 
@@ -25,6 +25,6 @@ def test_rabbitmq_reachable(ctx, step, node):
 def test_database_reachable(ctx, step, node):
     """Checked per node: a VIP or password wrong on one node breaks only that node's services."""
     with step(1):
-        found = ha.endpoints(ctx, node, "MariaDB")
+        found = ha.check_endpoints_configured(ctx, node, "MariaDB")
     with step(2):
         ha.check_reachable(node, found, ctx.timeouts.api)

@@ -12,9 +12,9 @@ from fuel_health.steps import image, zones
 def test_kvm_image(ctx, step, zone):
     """The smoke checks of the KVM zone boot this image (each zone may name its own: hypervisors.kvm[].image)."""
     with step(1):
-        image.check(ctx, zone.image, disk_formats={"qcow2", "raw"})
+        image.check_active_with(ctx, zone.image, disk_formats={"qcow2", "raw"})
     with step(2):
-        image.check_not(ctx, zone.image, {"hypervisor_type": "vmware"})
+        image.check_not_marked(ctx, zone.image, {"hypervisor_type": "vmware"})
 
 
 @ostf.scenario(title="Each vCenter zone's test image (TestVM-VMDK) is active",
@@ -24,4 +24,4 @@ def test_kvm_image(ctx, step, zone):
 def test_vcenter_image(ctx, step, zone):
     """hypervisor_type=vmware keeps the scheduler from sending the VMDK image to a KVM host."""
     with step(1):
-        image.check(ctx, zone.image, disk_formats={"vmdk"}, properties={"hypervisor_type": "vmware"})
+        image.check_active_with(ctx, zone.image, disk_formats={"vmdk"}, properties={"hypervisor_type": "vmware"})

@@ -25,8 +25,8 @@ def check_volume_refused(ctx: RunContext, step: StepRunner, shared: Shared, pair
     with step(2):  # the volume of volume_zone (shared)
         vol = making.result()
     with step(3):
-        volume.attach_refused(ctx, server, vol)
+        volume.check_attach_refused(ctx, server, vol)
     with step(4):
-        volume.check_unattached(ctx, vol, server)
+        volume.check_unattached_everywhere(ctx, vol, server)
     with step(5):
         compute.check_active(ctx, server)
