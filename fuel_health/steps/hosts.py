@@ -77,8 +77,12 @@ class Path:
         self.tally = metrics.Tally()  # what the path asked of the cloud: counted into its own case
 
     def result(self, n: int) -> Any:
-        """Return step n's result, or raise its failure (in the case's own `with step(n)`)."""
-        return self.steps[n - 1].result()
+        """Return step n's result, or raise its failure (in the case's own `with step(n)`); the last step (the
+        deletes) also fails when undoing what the path made failed."""
+        done = self.steps[n - 1].result()
+        if n == STEPS:
+            self.check_cleaned()
+        return done
 
     def check_cleaned(self) -> None:
         """Raise when undoing what the path made failed (something may be left behind: the message names it)."""

@@ -20,18 +20,6 @@ def test_kvm_instance_with_volume_on_host(ctx, step, shared, request, host_case)
     The paths of all hosts run at once (steps/hosts.py); each step here waits for its own host's step only.
     """
     path = hosts.path(ctx, shared, request)
-    with step(1):
-        path.result(1)
-    with step(2):
-        path.result(2)
-    with step(3):
-        path.result(3)
-    with step(4):
-        path.result(4)
-    with step(5):
-        path.result(5)
-    with step(6):
-        path.result(6)
-    with step(7):
-        path.result(7)
-        path.check_cleaned()
+    for n in range(1, hosts.STEPS + 1):  # the steps above, done by the host's path in the pool (steps/hosts.py)
+        with step(n):
+            path.result(n)
