@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+
+from openstack.block_storage.v3.service import Service as VolumeService
+from openstack.compute.v2.hypervisor import Hypervisor
+from openstack.compute.v2.service import Service as ComputeService
 
 from fuel_health.clients.context import RunContext
 from fuel_health.config import Zone
@@ -13,7 +16,7 @@ from fuel_health.steps.compute import HYPERVISOR_TYPES
 VOLUME_ROLE = {"kvm": "cinder", "vcenter": "cinder-vmdk"}
 
 
-def _state(service: Any) -> str | None:
+def _state(service: ComputeService | VolumeService) -> str | None:
     """Return why a service is not usable (disabled, down), or None when it is enabled and up."""
     problems = []
     if service.status != "enabled":
@@ -114,7 +117,7 @@ def check_other_computes(ctx: RunContext, zone: str, listed: Iterable[str]) -> l
     return others
 
 
-def volume_services(ctx: RunContext, zone: str) -> list[Any]:
+def volume_services(ctx: RunContext, zone: str) -> list[VolumeService]:
     """Return the cinder-volume services of a volume zone."""
     return [s for s in ctx.conn.block_storage.services(binary="cinder-volume") if s.availability_zone == zone]
 
@@ -148,7 +151,7 @@ def check_one_volume_host(ctx: RunContext, zone: str, nodes: Iterable[str]) -> s
 def check_hypervisors(ctx: RunContext, zone: Zone, hosts: Iterable[str]) -> list[str]:
     """Check each host of the zone has an up, enabled hypervisor of its type (QEMU/KVM or VMware vCenter Server)."""
     expected = HYPERVISOR_TYPES[zone.hypervisor]
-    by_host: dict[str, list[Any]] = {}
+    by_host: dict[str, list[Hypervisor]] = {}
     for hv in ctx.conn.compute.hypervisors(details=True):
         # Exactly its service's host: a hypervisor without service details is on no host (a namesake is not it).
         host = (getattr(hv, "service_details", None) or {}).get("host")
