@@ -116,6 +116,8 @@ class NetnsLab:
         self.home.mkdir(parents=True, exist_ok=True)
         if not (self.home / "wsdl").exists():
             (self.home / "wsdl").symlink_to(MAIN_HOME / "wsdl")
+        if not (self.home / "vcsim").exists():  # the simulator's build (--no-install: no go build here either)
+            subprocess.run(["cp", "-al", str(MAIN_HOME / "vcsim"), str(self.home / "vcsim")], check=True)
         venv = self.home / "venv"
         if not venv.exists():  # a namespace has no network: the lab's pip install cannot run there
             subprocess.run(["cp", "-al", str(MAIN_HOME / "venv"), str(venv)], check=True)
