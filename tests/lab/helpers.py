@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import queue
+import subprocess
+import threading
+
 import openstack
+
+
+def first_line(proc: subprocess.Popen[str], timeout: float) -> str | None:
+    """The first line the process prints on stdout, or None if none comes within timeout (a reader thread, so a
+    process that prints nothing cannot hang the test)."""
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        return None
 
 
 def boot(conn: openstack.connection.Connection, name: str, zone: str, image: str, cleanup: list):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import first_line
 
 from devops_envs.local import vcsim_build
 from fuel_health import config
@@ -65,7 +66,7 @@ def simulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
                  "-cluster", ",".join(clusters), "-datastores", "lab-ds1", "-wsdl-dir", str(wsdl)],
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={"VCSIM_PASSWORD": password})
             procs.append(proc)
-            line = _ready_line(proc)
+            line = first_line(proc, START_TIMEOUT) or ""
             assert line.startswith("ready "), f"vcsimd on port {port} did not get ready: {line!r}"
         yield
     finally:
@@ -74,19 +75,6 @@ def simulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()
-
-
-def _ready_line(proc: subprocess.Popen[str]) -> str:
-    import queue
-    import threading
-
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stdout is not None
-    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=START_TIMEOUT)
-    except queue.Empty:
-        return ""
 
 
 def _sessions_of(port: int, user: str, password: str) -> list[str]:

@@ -6,12 +6,10 @@ so a built lab makes this fast: the build is skipped when up to date) and starte
 
 import importlib.util
 import os
-import queue
 import shutil
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import first_line
 
 REPO = Path(__file__).resolve().parents[2]
 PORT = 18992
@@ -77,17 +76,6 @@ def wsdl_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _first_line(proc: subprocess.Popen[str], timeout: float) -> str | None:
-    """The first line the process prints on stdout, or None if none comes within timeout."""
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stdout is not None
-    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=timeout)
-    except queue.Empty:
-        return None
-
-
 @pytest.fixture(scope="module")
 def simulator(vcsimd: Path, wsdl_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A running simulator with lab-like flags; yields the URL it printed. Killed at teardown."""
@@ -100,7 +88,7 @@ def simulator(vcsimd: Path, wsdl_dir: Path, tmp_path_factory: pytest.TempPathFac
     with err.open("w") as err_file:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, text=True)
     try:
-        line = _first_line(proc, START_TIMEOUT)
+        line = first_line(proc, START_TIMEOUT)
         if not line or not line.startswith("ready "):
             proc.kill()
             proc.wait()
@@ -239,7 +227,7 @@ def two_clusters(vcsimd: Path, wsdl_dir: Path, pyvmomi: ModuleType) -> Iterator[
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        line = _first_line(proc, START_TIMEOUT)
+        line = first_line(proc, START_TIMEOUT)
         assert line and line.startswith("ready "), f"vcsimd -cluster a,b did not get ready: {line!r}"
         si = SmartConnect(host="127.0.0.1", port=PORT + 1, user=USER, pwd=PASSWORD, sslContext=_ssl_context())
         try:
