@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from openstack import exceptions as os_exc
 from openstack.compute.v2.flavor import Flavor
 from openstack.compute.v2.hypervisor import Hypervisor
 from openstack.compute.v2.server import Server
+from openstack.image.v2.image import Image
 
 from fuel_health.clients import connections, request_ids, waiters
 from fuel_health.clients.context import RunContext, Shared
@@ -48,30 +50,42 @@ def check_zone_endpoint(ctx: RunContext, zone: Zone, what: str = "an instance", 
                              f"so none is {done}")
 
 
-def _create(ctx: RunContext, zone: Zone, image: str) -> tuple[Server, str | None]:
+def _create(ctx: RunContext, zone: Zone, image: str, where: str | None = None,
+            found: tuple[Image, Flavor] | None = None) -> tuple[Server, str | None]:
     check_zone_endpoint(ctx, zone)
-    img = image_steps.find(ctx, image)
-    flavor = find_flavor(ctx, zone.flavor)
+    img, flavor = found or (image_steps.find(ctx, image), find_flavor(ctx, zone.flavor))
     name = ctx.names("server")
     server = ctx.conn.compute.create_server(name=name, image_id=img.id, flavor_id=flavor.id, networks="none",
-                                            availability_zone=zone.zone)
+                                            availability_zone=where or zone.zone)
     ctx.cleanup.add(f"delete server {name} ({server.id})", lambda: delete(ctx, server))
     return server, request_ids.last()  # the boot's request id: the one to grep for in nova's logs
 
 
-def boot(ctx: RunContext, zone: Zone, image: str | None = None) -> Server:
-    """Boot the zone's image (or the one given) in the zone and wait until ACTIVE; fail fast on ERROR."""
+def boot(ctx: RunContext, zone: Zone, image: str | None = None, *, host: str | None = None,
+         found: tuple[Image, Flavor] | None = None,
+         hint: Callable[[RunContext, Server], str] | None = None) -> Server:
+    """Boot the zone's image (or the one given) in the zone and wait until ACTIVE; fail fast on ERROR.
+
+    With `host`, the boot is pinned to that host of the zone (`availability_zone="<zone>:<host>"`, admin-only in
+    nova's default policy, `os_compute_api:servers:create:forced_host`). `found` is the image and flavor already
+    looked up (per-host paths share their zone's); `hint` says why a boot is stuck (default: `stuck_hint`)."""
     image = image or zone.image
+    where = f"{zone.zone}:{host}" if host else zone.zone
+    placed = f"pinned to {where}" if host else f"in zone {zone.zone}"
     try:
-        server, request_id = _create(ctx, zone, image)
+        server, request_id = _create(ctx, zone, image, where, found)
     except os_exc.HttpException as exc:
-        raise AssertionError(f"nova refused to boot {image} in zone {zone.zone}: {http_error(exc)}") from exc
-    what = f"{label(server)} booted from {image} in zone {zone.zone} (boot request {request_id})"
+        if host and exc.status_code == 403:
+            raise AssertionError(f"per-host coverage needs admin: nova refused to pin a boot to {where} "
+                                 f"({http_error(exc)}); run the suite with the cloud's admin credentials (the "
+                                 "zone's own smoke check boots unpinned and does not need them)") from exc
+        raise AssertionError(f"nova refused to boot {image} {placed}: {http_error(exc)}") from exc
+    what = f"{label(server)} booted from {image} {placed} (boot request {request_id})"
     try:
         return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE"},
                                        failed={"ERROR"}, timeout=ctx.timeouts.boot, what=what)
     except waiters.WaitTimeout as exc:
-        raise AssertionError(f"{exc}{stuck_hint(ctx, server)}") from exc
+        raise AssertionError(f"{exc}{(hint or stuck_hint)(ctx, server)}") from exc
 
 
 # Where a boot stuck in BUILD is waiting, by its task_state: what the operator should look at.

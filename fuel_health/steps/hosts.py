@@ -33,11 +33,11 @@ from openstack.compute.v2.hypervisor import Hypervisor
 from openstack.compute.v2.server import Server
 from openstack.image.v2.image import Image
 
-from fuel_health.clients import metrics, request_ids, waiters
+from fuel_health.clients import metrics
 from fuel_health.clients.context import RunContext, Shared
 from fuel_health.clients.resources import Cleanup
 from fuel_health.config import ClusterConfig, Zone
-from fuel_health.steps import compute, http_error, volume, zones
+from fuel_health.steps import compute, volume, zones
 from fuel_health.steps import image as image_steps
 from fuel_health.steps.zones import ComputeCase
 
@@ -152,7 +152,8 @@ class Paths:
             return value
 
         try:
-            server = do(lambda: boot_on(ctx, case, self.image_and_flavor(case.zone)))
+            server = do(lambda: compute.boot(ctx, case.zone, host=case.host, found=self.image_and_flavor(case.zone),
+                                             hint=lambda c, s: pinned_hint(c, s, case)))
             do(lambda: check_on_host(ctx, server, case))
             vol = do(lambda: volume.create(ctx, case.zone))
             do(lambda: volume.attach(ctx, server, vol))
@@ -186,31 +187,6 @@ def path(ctx: RunContext, shared: Shared, request: pytest.FixtureRequest) -> Pat
     # The case's teardown waits for its path, so a case that failed early does not end before its host's undo.
     ctx.cleanup.add(f"wait for the path on {case_id} to end", found.end)
     return found
-
-
-def boot_on(ctx: RunContext, case: ComputeCase, image_and_flavor: tuple[Image, Flavor]) -> Server:
-    """Boot the zone's image pinned to the case's host and wait until ACTIVE; fail fast on ERROR."""
-    zone, where = case.zone, pin(case)
-    compute.check_zone_endpoint(ctx, zone)
-    img, flavor = image_and_flavor
-    name = ctx.names("server")
-    try:
-        server = ctx.conn.compute.create_server(name=name, image_id=img.id, flavor_id=flavor.id, networks="none",
-                                                availability_zone=where)
-    except os_exc.HttpException as exc:
-        if exc.status_code == 403:
-            raise AssertionError(f"per-host coverage needs admin: nova refused to pin a boot to {where} "
-                                 f"({http_error(exc)}); run the suite with the cloud's admin credentials (the "
-                                 "zone's own smoke check boots unpinned and does not need them)") from exc
-        raise AssertionError(f"nova refused to boot {zone.image} pinned to {where}: {http_error(exc)}") from exc
-    request_id = request_ids.last()
-    ctx.cleanup.add(f"delete server {name} ({server.id})", lambda: compute.delete(ctx, server))
-    what = f"{compute.label(server)} booted from {zone.image} pinned to {where} (boot request {request_id})"
-    try:
-        return waiters.wait_for_status(lambda: ctx.conn.compute.get_server(server.id), ready={"ACTIVE"},
-                                       failed={"ERROR"}, timeout=ctx.timeouts.boot, what=what)
-    except waiters.WaitTimeout as exc:
-        raise AssertionError(f"{exc}{pinned_hint(ctx, server, case)}") from exc
 
 
 def pinned_hint(ctx: RunContext, server: Server, case: ComputeCase) -> str:
