@@ -37,7 +37,7 @@ from fuel_health.clients import metrics
 from fuel_health.clients.context import RunContext, Shared
 from fuel_health.clients.resources import Cleanup
 from fuel_health.config import ClusterConfig, Zone
-from fuel_health.steps import compute, volume, zones
+from fuel_health.steps import compute, start, volume, zones
 from fuel_health.steps import image as image_steps
 from fuel_health.steps.zones import ComputeCase
 
@@ -151,15 +151,24 @@ class Paths:
             n += 1
             return value
 
+        def delete_both(server: Server, vol: Any) -> None:
+            # Detached before: the instance's delete no longer needs the volume gone first.
+            deleting = start(ctx, f"deleting the instance on {case.host}", lambda: compute.delete(ctx, server))
+            volume.delete(ctx, vol)
+            deleting.result()
+
         try:
+            # The volume does not depend on the instance: cinder makes it while nova boots, as in the zone's own
+            # smoke check (same checks, less wait); a failure stays step 3's.
+            creating = start(ctx, f"creating the volume for {case.host}", lambda: volume.create(ctx, case.zone))
             server = do(lambda: compute.boot(ctx, case.zone, host=case.host, found=self.image_and_flavor(case.zone),
                                              hint=lambda c, s: pinned_hint(c, s, case)))
             do(lambda: check_on_host(ctx, server, case))
-            vol = do(lambda: volume.create(ctx, case.zone))
+            vol = do(creating.result)
             do(lambda: volume.attach(ctx, server, vol))
             do(lambda: volume.check_attached(ctx, vol, server))
             do(lambda: volume.detach(ctx, server, vol))
-            do(lambda: (volume.delete(ctx, vol), compute.delete(ctx, server)))
+            do(lambda: delete_both(server, vol))
         except BaseException as exc:  # noqa: BLE001 - handed to the case's step; the steps after it never ran
             path.steps[n].set_exception(exc)
             for later in path.steps[n + 1:]:

@@ -9,11 +9,11 @@ from fuel_health.steps import hosts
                       "until ACTIVE",
                       "Check the instance runs on that nova-compute, in its zone, on a VMware vCenter Server "
                       "hypervisor",
-                      "Create a volume in the cluster's zone",
+                      "Create a volume in the cluster's zone (requested while the instance boots)",
                       "Attach the volume to the instance and wait until in-use",
                       "Check cinder and nova both show the volume attached to the instance",
                       "Detach the volume and wait until available",
-                      "Delete the volume and the instance"],
+                      "Delete the volume and the instance (both requested at once)"],
                tags="use_vcenter, volumes_vmdk", duration="20 s", since="6.1")
 @params.for_each(hosts.ARGNAME, hosts.vcenter_clusters, what="vSphere cluster (nova_computes of a vCenter zone)")
 def test_vcenter_instance_with_volume_on_cluster(ctx, step, shared, request, host_case):
