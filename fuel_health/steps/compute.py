@@ -157,9 +157,9 @@ def hypervisor_of(ctx: RunContext, server: Server) -> Hypervisor:
     return on_host[0]
 
 
-def check_hypervisor(ctx: RunContext, server: Server, hypervisor: str) -> Hypervisor:
-    """Check the server is in its hypervisor's zone and on a hypervisor of that type; return the hypervisor."""
-    zone = ctx.zone(hypervisor).zone
+def check_hypervisor(ctx: RunContext, server: Server, booted_in: Zone) -> Hypervisor:
+    """Check the server is in the zone it was booted in and on a hypervisor of that zone's type; return it."""
+    zone, hypervisor = booted_in.zone, booted_in.hypervisor
     server = ctx.conn.compute.get_server(server.id)
     if server.availability_zone != zone:
         raise AssertionError(f"{label(server)} is in availability zone {server.availability_zone}, not {zone} "

@@ -36,8 +36,8 @@ KVM_COMPUTE = S + "test_nova_compute.test_kvm_nova_compute_up[nova:node-2]"
 VC_COMPUTE = S + "test_nova_compute.test_vcenter_nova_compute_up[vcenter:vmcluster1]"
 KVM_CINDER = S + "test_cinder_volume.test_kvm_cinder_volume_up[nova]"
 VMDK_IN_KVM = X + "test_vmdk_image_in_kvm_zone.test_vmdk_image_not_run_by_kvm"
-KVM_SMOKE = M + "kvm.test_instance_volume.test_kvm_instance_with_volume"
-VC_SMOKE = M + "vcenter.test_instance_volume.test_vcenter_instance_with_volume"
+KVM_SMOKE = M + "kvm.test_instance_volume.test_kvm_instance_with_volume[nova]"
+VC_SMOKE = M + "vcenter.test_instance_volume.test_vcenter_instance_with_volume[vcenter]"
 NOVA_CONTROL = S + "test_control_services.test_nova_control_services_up"
 CINDER_SCHEDULER = S + "test_control_services.test_cinder_scheduler_up"
 SANITY_VC_COMPUTE = {VC_COMPUTE,
@@ -63,7 +63,7 @@ HA_DB = "ha.test_backends_reachable.test_database_reachable"
 # touched by the fault). Ids without [param] mean all.
 CANARIES = {
     "sanity": [S + "test_images.test_kvm_image", S + "test_control_services.test_cinder_scheduler_up"],
-    "smoke": [KVM_SMOKE, VC_SMOKE],
+    "smoke": [function_of(KVM_SMOKE), function_of(VC_SMOKE)],
     "configuration": ["configuration.test_libvirt_type.test_libvirt_type",
                       "configuration.test_cinder_vmdk_driver.test_cinder_vmdk_driver"],
     "tests_platform": ["tests_platform.test_vcenter_login.test_vcenter_login",

@@ -47,6 +47,7 @@ UNITS = {
     # A whole vCenter zone's vCenter: the whole suite runs; the first vCenter zone and the KVM zone must pass.
     "vcenter2-down": Unit("vcenter-vcenter2.vcsim", ("vcenter2",), frozenset({
         "tests_platform.test_vcenter_login.test_vcenter_login[vcenter2]",
+        "smoke.vcenter.test_instance_volume.test_vcenter_instance_with_volume[vcenter2]",
         "tests_platform.test_vcenter_clusters.test_vcenter_cluster[vcenter2:ClusterA]",
         "tests_platform.test_vcenter_clusters.test_vcenter_cluster[vcenter2:ClusterB]",
         "smoke.vcenter.test_instance_per_cluster.test_vcenter_instance_with_volume_on_cluster[vcenter2:vmclustera]",

@@ -16,7 +16,7 @@ from suite_run import FUEL_HEALTH, parse_junit, run_suite
 
 from fuel_health.clients.resources import new_run_id
 
-VC_SMOKE = "smoke.vcenter.test_instance_volume.test_vcenter_instance_with_volume"
+VC_SMOKE = "smoke.vcenter.test_instance_volume.test_vcenter_instance_with_volume[vcenter]"
 # -k matches substrings: the zone's smoke check alone, not its per-cluster twin (..._with_volume_on_cluster).
 VC_SMOKE_ONLY = "test_vcenter_instance_with_volume and not on_cluster"
 

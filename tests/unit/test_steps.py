@@ -206,7 +206,7 @@ def test_an_instance_on_the_wrong_hypervisor_type_is_flagged(make_ctx):
     api.servers["s1"] = server()
     with pytest.raises(AssertionError, match=r"landed on hypervisor node-2 of type VMware vCenter Server \(compute "
                                              r"host node-2\), expected KVM or QEMU"):
-        compute.check_hypervisor(make_ctx(api), api.servers["s1"], "kvm")
+        compute.check_hypervisor(make_ctx(api), api.servers["s1"], make_ctx(api).zone("kvm"))
 
 
 def test_a_vmdk_image_active_on_qemu_fails_and_only_no_valid_host_passes(make_ctx):

@@ -1,8 +1,8 @@
 """An instance of the KVM zone runs on QEMU/KVM and gets a volume of its zone attached and detached."""
 
 from fuel_health import steps
-from fuel_health.pytest_plugin import ostf
-from fuel_health.steps import compute, volume
+from fuel_health.pytest_plugin import ostf, params
+from fuel_health.steps import compute, volume, zones
 
 
 @ostf.scenario(title="Launch an instance in the KVM zone and attach a volume to it",
@@ -14,15 +14,15 @@ from fuel_health.steps import compute, volume
                       "Detach the volume and wait until available",
                       "Delete the volume", "Delete the instance (requested with the volume's delete)"],
                tags="kvm_compute, volumes_lvm | volumes_ceph", duration="15 s", since="6.1")
-def test_kvm_instance_with_volume(ctx, step):
+@params.for_each("zone", zones.of("kvm"), what="KVM zone (hypervisors.kvm)")
+def test_kvm_instance_with_volume(ctx, step, zone):
     """The KVM zone's whole path: scheduler, nova-compute, cinder-volume, attach and detach."""
-    zone = ctx.zone("kvm")
     with step(1):
         # Step 3's volume does not depend on the instance: cinder makes it while nova boots (same checks, less wait).
         creating = steps.start(ctx, "creating the volume", lambda: volume.create(ctx, zone))
         server = compute.boot(ctx, zone)
     with step(2):
-        compute.check_hypervisor(ctx, server, "kvm")
+        compute.check_hypervisor(ctx, server, zone)
     with step(3):
         vol = creating.result()
     with step(4):
