@@ -43,7 +43,7 @@ CINDER_SCHEDULER = S + "test_control_services.test_cinder_scheduler_up"
 SANITY_VC_COMPUTE = {VC_COMPUTE,
                      S + "test_hypervisors.test_vcenter_hypervisor_type[vcenter]"}
 SANITY_VC_VOLUME = {S + "test_cinder_volume.test_vcenter_cinder_volume_up[vcenter]",
-                    S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host"}
+                    S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host[vcenter]"}
 SMOKE_VC_BOOT = {VC_SMOKE}  # plus the users of the shared vCenter instance, see VC_SHARED
 SMOKE_KVM_BOOT = {KVM_SMOKE, V2K}
 SMOKE_VC_VOLUME = {VC_SMOKE, V2K, "tests_platform.test_vcenter_volume_disk.test_vcenter_volume_is_vm_disk"}
@@ -104,7 +104,7 @@ MATRIX: dict[str, Expect] = {
          for n in ("node-5", "node-6")}
         | SANITY_VC_VOLUME | {VC_ZONES} | SMOKE_VC_VOLUME, r"storage_availability_zone = vcenter-cinder"),
     "cinder-vmdk-host-differs": expect({"configuration.test_cinder_vmdk_host.test_cinder_vmdk_nodes_share_host",
-                                        S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host", HA_VMDK},
+                                        S + "test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host[vcenter]", HA_VMDK},
                                        r"do not share one \[DEFAULT\] host"),
     # HA: one node of the pair down still serves every VMDK volume; only the ha set sees the pair is half gone.
     "cinder-vmdk-node-stopped": expect({HA_VMDK}, r"node-6: no cinder-volume consumes RPC queue cinder-volume\.",
@@ -140,7 +140,7 @@ MATRIX: dict[str, Expect] = {
         r"image service .* does not have any supported versions"),
     # An endpoint down is a health failure (exit 1) of the checks that need it; all the others still run.
     "keystone-stopped": expect(
-        {S + t for t in ("test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host",
+        {S + t for t in ("test_cinder_vmdk_ha.test_cinder_vmdk_ha_is_one_host[vcenter]",
                          "test_zones.test_kvm_zones_match[nova]",
                          "test_cinder_volume.test_kvm_cinder_volume_up[nova]", "test_images.test_kvm_image[nova]",
                          "test_cinder_volume.test_vcenter_cinder_volume_up[vcenter]",
