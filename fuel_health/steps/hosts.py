@@ -22,12 +22,14 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from openstack import exceptions as os_exc
+from openstack import warnings as os_warnings
 from openstack.compute.v2.flavor import Flavor
 from openstack.compute.v2.hypervisor import Hypervisor
 from openstack.compute.v2.server import Server
@@ -44,6 +46,9 @@ from fuel_health.steps.zones import ComputeCase
 ARGNAME = "host_case"  # the parameter name of the per-host checks: how the first case finds the others
 POOL = 4  # paths at once: nova-api, the scheduler and cinder of a Fuel controller serve them all
 STEPS = 7
+# What the serial case running beside the pool holds (a zone's smoke check: a server and a volume), kept out of the
+# project's quota room the pool may take.
+BESIDE = 1
 
 
 def kvm_hosts(cfg: ClusterConfig) -> list[tuple[str, ComputeCase]]:
@@ -99,7 +104,7 @@ class Paths:
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
-        self.pool = ThreadPoolExecutor(max_workers=POOL, thread_name_prefix="fuel-health host")
+        self.pool = ThreadPoolExecutor(max_workers=pool_size(ctx), thread_name_prefix="fuel-health host")
         self.paths: dict[str, Path] = {}
         self.lock = threading.Lock()
         self._lookups: dict[str, Future[tuple[Any, Any]]] = {}
@@ -179,6 +184,35 @@ class Paths:
                 path.cleaned.set_result(None)
             except BaseException as exc:  # noqa: BLE001 - the case reports it after its last step
                 path.cleaned.set_exception(exc)
+
+
+def pool_size(ctx: RunContext) -> int:
+    """Return how many paths may run at once: POOL, fewer when the project's instance or volume quota has less
+    room. Each path holds a server and a volume; past the quota nova's conductor sets a boot ERROR at its recheck
+    ("Quota exceeded for instances", nova/conductor/manager.py:1004 _recheck_quota) and cinder refuses a volume
+    (413 VolumeLimitExceeded, cinder/quota_utils.py:86), so a wider pool fails healthy hosts (the defaults: 10
+    instances, nova/conf/quota.py:59; 10 volumes, cinder/quota.py:36)."""
+    try:
+        with warnings.catch_warnings():  # nova still reports the personality limits openstacksdk calls removed
+            warnings.simplefilter("ignore", os_warnings.RemovedFieldWarning)
+            servers = ctx.conn.compute.get_limits().absolute
+        volumes = ctx.conn.block_storage.get_limits().absolute
+    except os_exc.SDKException:
+        return POOL  # limits unreadable: a quota, if hit, names itself in the failed case's message
+    return fit(POOL, room(servers.instances, servers.instances_used),
+               room(volumes.max_total_volumes, volumes.total_volumes_used))
+
+
+def room(limit: int | None, used: int | None) -> int | None:
+    """Return what a quota leaves the pool (None: unlimited or not reported)."""
+    if limit is None or limit < 0:
+        return None
+    return limit - (used or 0) - BESIDE
+
+
+def fit(pool: int, *rooms: int | None) -> int:
+    """Return the pool bounded by each quota's room, at least 1: a full project fails its case naming the quota."""
+    return max(1, min([pool, *(r for r in rooms if r is not None)]))
 
 
 def path(ctx: RunContext, shared: Shared, request: pytest.FixtureRequest) -> Path:

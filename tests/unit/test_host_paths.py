@@ -62,3 +62,12 @@ def test_a_paths_calls_and_waits_count_to_its_own_case():
         metrics.merge(case)  # its own tally: never counted twice
     assert dict(case.calls) == {"GET :8774": 1, "POST :8774": 2}
     assert (case.http_s, case.polls.waits, case.polls.polls, case.polls.gaps) == (0.5, 1, 3, [0.1])
+
+
+def test_the_pool_leaves_the_project_quota_room_for_the_case_beside_it():
+    # The 2x2+4 lab with a pool of 8: 3 servers of the cross-zone checks + 8 pinned boots passed nova's default
+    # 10 instances, and its conductor set a healthy cluster's boot ERROR ("Quota exceeded for instances").
+    assert hosts.fit(8, hosts.room(10, 3), hosts.room(10, 2)) == 6
+    assert hosts.fit(8, hosts.room(-1, 30), hosts.room(None, None)) == 8  # unlimited or not reported
+    assert hosts.fit(4, hosts.room(10, 0), hosts.room(100, 0)) == 4
+    assert hosts.fit(8, hosts.room(10, 10), hosts.room(10, 0)) == 1  # full: the case fails naming the quota
