@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -154,18 +155,40 @@ def _own_shebang(script: Path, old: Path, new: Path) -> None:
         script.chmod(0o755)
 
 
+def cpu_times() -> tuple[float, float]:
+    """Return (busy, all) CPU seconds of the whole machine so far (/proc/stat), to tell whether a run was
+    CPU-bound: the lab's services and the suite share the same cores."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+def children_cpu() -> float:
+    """Return the CPU seconds our finished children used (the suite: `ip netns exec` execs it)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def suite_run(lab: NetnsLab) -> dict[str, Any]:
-    """One serial `fuel-health run` of every set against the step's lab: wall, tests, failures, API calls."""
+    """One serial `fuel-health run` of every set against the step's lab: wall, tests, failures, API calls, and
+    how busy the machine's CPUs were (the suite's own share, the rest being the lab's services)."""
     with tempfile.TemporaryDirectory(prefix="fh-scale-") as tmp:
         junit = Path(tmp) / "junit.xml"
         load = os.getloadavg()[0]
+        (busy0, all0), suite0 = cpu_times(), children_cpu()
         t0 = time.monotonic()
         res = lab.run(str(FUEL_HEALTH), "run", "--config", str(lab.home / "fuel-health.yaml"), "--junit",
                       str(junit), "--allure-dir", str(Path(tmp) / "allure"))
         wall = round(time.monotonic() - t0, 2)
+        (busy1, all1), suite1 = cpu_times(), children_cpu()
         if res.returncode not in (0, 1) or not junit.is_file():
             raise SystemExit(f"scale: the suite could not run (exit {res.returncode}): "
                              + (res.stdout.strip().splitlines() or ["no output"])[-1])
+        if res.returncode == 1:  # keep what failed: the temp folder goes, the step's lab home stays
+            kept = lab.home / f"junit-failed-{int(time.time())}.xml"
+            shutil.copy(junit, kept)
+            print(f"[scale] failures kept in {kept}", flush=True)
         ran = [c for c in parse_junit(junit) if c.outcome != "skipped"]
         sets: dict[str, float] = {}
         for c in ran:  # where the time goes: the sum of test durations per test set (its first id component)
@@ -173,6 +196,8 @@ def suite_run(lab: NetnsLab) -> dict[str, Any]:
         slowest = sorted(ran, key=lambda c: -c.duration_s)[:SLOWEST]
         return {"wall_s": wall, "tests": len(ran), "failed": [c.id for c in ran if c.outcome == "failed"],
                 "api_calls": int(sum(c.num("api_calls") for c in ran)), "load_1min_at_start": round(load, 2),
+                "cpu_busy_pct": round(100 * (busy1 - busy0) / max(all1 - all0, 1e-9), 1),
+                "suite_cpu_s": round(suite1 - suite0, 1), "other_cpu_s": round(busy1 - busy0 - (suite1 - suite0), 1),
                 "sets_s": sets, "slowest": [[c.id.rsplit(".", 1)[1], round(c.duration_s, 2)] for c in slowest]}
 
 
@@ -188,6 +213,8 @@ def measure_step(lab: NetnsLab, step: tuple[int, int, int], repeat: int) -> dict
             "api_calls": int(statistics.median(r["api_calls"] for r in runs)), "tests": runs[-1]["tests"],
             "failed": sorted({f for r in runs for f in r["failed"]}),
             "load_1min": [r["load_1min_at_start"] for r in runs], "sets_s": runs[-1]["sets_s"],
+            "cpu_busy_pct": [r["cpu_busy_pct"] for r in runs], "suite_cpu_s": runs[-1]["suite_cpu_s"],
+            "other_cpu_s": runs[-1]["other_cpu_s"],
             "slowest": runs[-1]["slowest"]}
 
 
@@ -240,12 +267,17 @@ def table(f: dict[str, Any]) -> str:
         lines.append(f"| {r['step']} | {r['clusters']} | {r['kvm_hosts']} | {r['up_s']} | {r['wall_s']} | "
                      f"{r['wall_ratio']} | {r['api_calls']} | {r['api_ratio']} | {r['tests']} | "
                      f"{', '.join(r['failed']) or 0} | {r['runs_s']} | {r['load_1min']} |")
-    lines += ["", "Where the time goes (last run of each step): the sum of test durations per test set, and the "
-                  "slowest tests.", "", "| step | per set s | slowest s |", "|---|---|---|"]
+    lines += ["", "Where the time goes (last run of each step): the sum of test durations per test set, the "
+                  "slowest tests, and the machine's CPUs during the run (busy: all processes; the suite's own CPU "
+                  "seconds; the rest: the lab's services and anything else running). A run whose CPUs were busy "
+                  "near 100 % is bound by the lab's work on this machine's cores, not by waiting.", "",
+              "| step | per set s | slowest s | CPU busy % (each run) | suite CPU s | other CPU s |",
+              "|---|---|---|---|---|---|"]
     for r in f["steps"]:
         sets = ", ".join(f"{k} {v}" for k, v in sorted((r.get("sets_s") or {}).items()))
         slow = ", ".join(f"`{t}` {d}" for t, d in r.get("slowest") or [])
-        lines.append(f"| {r['step']} | {sets} | {slow} |")
+        lines.append(f"| {r['step']} | {sets} | {slow} | {r.get('cpu_busy_pct', 'n/a')} | "
+                     f"{r.get('suite_cpu_s', 'n/a')} | {r.get('other_cpu_s', 'n/a')} |")
     t = f["target"]
     met = "not measured" if t["ratio"] is None else ("met" if t["ratio"] <= t["max_ratio"] else "NOT met")
     lines += ["", f"Target (issue 14): {t['step']} within {t['max_ratio']}x the 1x1+1 wall time: "
