@@ -103,16 +103,25 @@ def stuck_hint(ctx: RunContext, server: Server) -> str:
     except os_exc.SDKException:
         return ""
     hint = STUCK.get(fresh.task_state, "")
-    if fresh.compute_host and _compute_down(ctx, fresh.compute_host):
+    if fresh.compute_host and _computes_down(ctx, host=fresh.compute_host):
         hint = f"nova-compute on {fresh.compute_host} is down"  # whatever the task_state: that is the cause
+    elif not fresh.compute_host and (down := _computes_down(ctx, zone=fresh.availability_zone)):
+        # The host is set only when a nova-compute claims the boot: the scheduler may have sent it to one that
+        # died before taking it (before nova saw it down), so the zone's dead computes are the first suspects.
+        hint = (f"nova-compute on {', '.join(down)} is down in zone {fresh.availability_zone}: the boot may have "
+                f"been sent to it before nova saw it down; else {hint or 'see nova-conductor and nova-scheduler'}")
     return f"; task_state {fresh.task_state}, host {fresh.compute_host or 'none'}" + (f": {hint}" if hint else "")
 
 
-def _compute_down(ctx: RunContext, host: str) -> bool:
+def _computes_down(ctx: RunContext, host: str | None = None, zone: str | None = None) -> list[str]:
+    """Return the hosts of the down nova-compute services on a host or in a zone (none when they can't be read)."""
+    if host is None and not zone:
+        return []
     try:
-        return any(s.state == "down" for s in ctx.conn.compute.services(binary="nova-compute", host=host))
+        found = ctx.conn.compute.services(binary="nova-compute", **({"host": host} if host else {}))
+        return sorted(s.host for s in found if s.state == "down" and (zone is None or s.availability_zone == zone))
     except os_exc.SDKException:
-        return False
+        return []
 
 
 def shared_server(shared: Shared, hypervisor: str) -> Server:

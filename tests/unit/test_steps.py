@@ -769,3 +769,15 @@ def test_two_shared_resources_build_at_once(make_ctx):
     assert shared.get("vcenter volume", make_volume) == "volume"
     booting.join(10)
     assert booted == ["server"]  # with one lock for all, the boot gave up waiting (and nothing was appended)
+
+
+def test_a_boot_stuck_with_no_host_names_the_zone_s_dead_nova_compute(make_ctx):
+    # The reliability test kills the vCenter nova-compute while the boot is in BUILD: when the scheduler sent the
+    # boot there before nova saw it down, the server never gets a host, and blaming the scheduler misleads.
+    api = FakeCompute(services=[svc("node-2", "nova"), svc("vcenter-vmcluster1", "vcenter", state="down")])
+    api.servers["s1"] = server(status="BUILD", zone="vcenter", host=None, hv=None, task=None)
+    hint = compute.stuck_hint(make_ctx(api), api.servers["s1"])
+    assert hint.startswith("; task_state None, host none: nova-compute on vcenter-vmcluster1 is down in zone vcenter")
+    api._services[1].state = "up"  # nothing down in the zone: the scheduler or the conductor, as before
+    assert compute.stuck_hint(make_ctx(api), api.servers["s1"]) == (
+        "; task_state None, host none: nova-conductor or nova-scheduler never picked it up")
