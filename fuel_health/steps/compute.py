@@ -148,8 +148,9 @@ def check_active(ctx: RunContext, server: Server) -> Server:
 
 
 def hypervisor_of(ctx: RunContext, server: Server) -> Hypervisor:
-    """Return the hypervisor the server runs on (matched by hypervisor_hostname and compute host)."""
-    server = ctx.conn.compute.get_server(server.id)
+    """Return the hypervisor the server runs on (matched by hypervisor_hostname and compute host).
+
+    The server must be as just read (each caller has fetched or waited for it): no second GET of it here."""
     name, host = server.hypervisor_hostname, server.compute_host
     if not name:
         raise AssertionError(f"{label(server)} shows no hypervisor_hostname (status {server.status}): the "
