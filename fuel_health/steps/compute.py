@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openstack import exceptions as os_exc
+from openstack import utils as os_utils
 from openstack.compute.v2.flavor import Flavor
 from openstack.compute.v2.hypervisor import Hypervisor
 from openstack.compute.v2.server import Server
@@ -24,6 +25,20 @@ HYPERVISOR_TYPES: dict[str, frozenset[str]] = {
     "kvm": frozenset({"QEMU", "KVM"}),
     "vcenter": frozenset({"VMware vCenter Server"}),
 }
+
+
+# nova 2.88 added `uptime` to the hypervisor detail listing, and nova-api fetches it by an RPC call to each
+# hypervisor's nova-compute (nova/api/openstack/compute/hypervisors.py, _view_hypervisor; compute/api.py
+# get_host_uptime). That is one round trip per host, and a nova-compute that died but is not yet reported down holds
+# the whole listing for rpc_response_timeout (60 s): one dead host then fails every zone's checks. 2.87 answers
+# from the database alone, with every field the checks read (type, state, status, service host).
+_NO_UPTIME = "2.87"
+
+
+def hypervisors(ctx: RunContext) -> list[Hypervisor]:
+    """Return every hypervisor with its details, read from nova's database only (no call to any nova-compute)."""
+    capped = _NO_UPTIME if os_utils.supports_microversion(ctx.conn.compute, "2.88") else None
+    return list(ctx.conn.compute.hypervisors(details=True, microversion=capped))
 
 
 def label(server: Server) -> str:
@@ -155,7 +170,7 @@ def hypervisor_of(ctx: RunContext, server: Server) -> Hypervisor:
     if not name:
         raise AssertionError(f"{label(server)} shows no hypervisor_hostname (status {server.status}): the "
                              "suite's user needs the admin role to see where instances run")
-    found = [h for h in ctx.conn.compute.hypervisors(details=True) if h.name == name]
+    found = [h for h in hypervisors(ctx) if h.name == name]
     # Exactly the server's compute host: a namesake on another host, or one without service details, is not it.
     on_host = [h for h in found if host and (getattr(h, "service_details", None) or {}).get("host") == host]
     if not on_host:

@@ -10,7 +10,7 @@ from openstack.compute.v2.service import Service as ComputeService
 
 from fuel_health.clients.context import RunContext
 from fuel_health.config import Zone
-from fuel_health.steps.compute import HYPERVISOR_TYPES
+from fuel_health.steps.compute import HYPERVISOR_TYPES, hypervisors
 
 # Who puts a zone's cinder-volume where: the hint for a volume zone that does not match its compute zone.
 VOLUME_ROLE = {"kvm": "cinder", "vcenter": "cinder-vmdk"}
@@ -45,7 +45,7 @@ def check_zone_usable(ctx: RunContext, hypervisor: str) -> list[str]:
     services = {s.host: s for s in ctx.conn.compute.services(binary="nova-compute") if s.availability_zone == zone}
     expected = HYPERVISOR_TYPES[hypervisor]
     usable = sorted(
-        {(hv.service_details or {}).get("host") for hv in ctx.conn.compute.hypervisors(details=True)
+        {(hv.service_details or {}).get("host") for hv in hypervisors(ctx)
          if hv.hypervisor_type in expected and hv.state == "up" and hv.status == "enabled"
          and (getattr(hv, "service_details", None) or {}).get("host") in services}
         & {h for h, svc in services.items() if _state(svc) is None})
@@ -152,7 +152,7 @@ def check_hypervisors(ctx: RunContext, zone: Zone, hosts: Iterable[str]) -> list
     """Check each host of the zone has an up, enabled hypervisor of its type (QEMU/KVM or VMware vCenter Server)."""
     expected = HYPERVISOR_TYPES[zone.hypervisor]
     by_host: dict[str, list[Hypervisor]] = {}
-    for hv in ctx.conn.compute.hypervisors(details=True):
+    for hv in hypervisors(ctx):
         # Exactly its service's host: a hypervisor without service details is on no host (a namesake is not it).
         host = (getattr(hv, "service_details", None) or {}).get("host")
         if host:

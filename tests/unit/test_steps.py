@@ -53,7 +53,14 @@ class FakeCompute:
         self.calls.append("aggregates")
         return self._aggregates
 
-    def hypervisors(self, details=False):
+    # Discovery as nova 2026.2 answers it (min 2.1, max 2.100), for openstack.utils.supports_microversion.
+    default_microversion = None
+
+    def get_endpoint_data(self):
+        return NS(min_microversion="2.1", max_microversion="2.100")
+
+    def hypervisors(self, details=False, microversion=None):
+        self.calls.append(f"hypervisors microversion={microversion}")
         return self._hypervisors
 
     def availability_zones(self):
