@@ -97,23 +97,32 @@ def wait_for_build(conn, start: str, proc: subprocess.Popen, timeout: float = 60
 
 def test_service_dying_mid_step_fails_that_step_and_cleans_up(lab, tmp_path):
     """nova-compute of the vCenter zone is killed (SIGKILL) while step 1 waits for the boot: that step fails
-    within its timeout, naming the dead service, and the test's cleanup still deletes the server."""
+    within its timeout, naming the dead service, and the test's cleanup still deletes the server.
+
+    nova-scheduler is frozen (SIGSTOP) until the kill, so the boot cannot reach nova-compute first: once CI's load
+    let the vCenter spawn finish before the test saw the server in BUILD, and nothing died mid-step."""
     conn = connect(lab)
     run_id = new_run_id()
-    proc = start_run(tmp_path, run_id, "-k", VC_SMOKE_ONLY, "--config-set=timeouts.boot=40")
+    services = {r["service"]: int(r["pid"]) for r in lab.status()}
+    node = next(n.name for n in lab.topology().nodes if {"vcenter-compute", "compute-vmware"} & set(n.roles))
+    scheduler = services[f"{lab.topology().controller.name}.nova-scheduler"]
+    os.killpg(scheduler, signal.SIGSTOP)
     try:
-        wait_for_build(conn, f"ostf-{run_id}-", proc)
-        node = next(n.name for n in lab.topology().nodes if {"vcenter-compute", "compute-vmware"} & set(n.roles))
-        compute = next(r for r in lab.status() if r["service"] == f"{node}.nova-compute")
-        os.killpg(int(compute["pid"]), signal.SIGKILL)
-        t0 = time.monotonic()
-        out, _ = proc.communicate(timeout=180)
-        waited = time.monotonic() - t0
+        proc = start_run(tmp_path, run_id, "-k", VC_SMOKE_ONLY, "--config-set=timeouts.boot=40")
+        try:
+            wait_for_build(conn, f"ostf-{run_id}-", proc)
+            os.killpg(services[f"{node}.nova-compute"], signal.SIGKILL)
+            os.killpg(scheduler, signal.SIGCONT)  # it places the boot on the dead nova-compute, not yet seen down
+            t0 = time.monotonic()
+            out, _ = proc.communicate(timeout=180)
+            waited = time.monotonic() - t0
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            lab.fault("vcenter-compute-stopped")  # records the dead service, so heal starts it again
+            lab.heal("vcenter-compute-stopped")
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        lab.fault("vcenter-compute-stopped")  # records the dead service, so heal starts it again
-        lab.heal("vcenter-compute-stopped")
+        os.killpg(scheduler, signal.SIGCONT)
     message = parse_junit(tmp_path / f"{run_id}.xml")[VC_SMOKE].text
     assert proc.returncode == 1, out[-2000:]
     assert re.search(r"Step 1 failed: .*still BUILD after 4\d\.\d s.*nova-compute on \S+ is down", message), message
