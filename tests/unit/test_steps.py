@@ -53,11 +53,12 @@ class FakeCompute:
         self.calls.append("aggregates")
         return self._aggregates
 
-    # Discovery as nova 2026.2 answers it (min 2.1, max 2.100), for openstack.utils.supports_microversion.
+    # Discovery as nova 2026.2 answers it (min 2.1, max 2.104: nova/api/openstack/api_version_request.py
+    # _MAX_API_VERSION), for openstack.utils.supports_microversion.
     default_microversion = None
 
     def get_endpoint_data(self):
-        return NS(min_microversion="2.1", max_microversion="2.100")
+        return NS(min_microversion="2.1", max_microversion="2.104")
 
     def hypervisors(self, details=False, microversion=None):
         self.calls.append(f"hypervisors microversion={microversion}")
@@ -186,6 +187,8 @@ def test_a_kvm_host_reporting_another_hypervisor_type_is_flagged(make_ctx):
         services.check_hypervisors(ctx, ctx.zone("kvm"), ["node-2"])
     with pytest.raises(AssertionError, match=r"^zone vcenter: host vcenter-vmcluster1 reports no hypervisor"):
         services.check_hypervisors(ctx, ctx.zone("vcenter"), ["vcenter-vmcluster1"])
+    # Below 2.88, where nova-api does not ask each nova-compute its uptime (steps/compute.hypervisors).
+    assert ctx.conn.compute.calls == ["hypervisors microversion=2.87"] * 2
 
 
 def test_a_volume_zone_named_az_cinder_is_flagged(make_ctx):
